@@ -1,0 +1,72 @@
+# Every target installs what it needs (idempotently) and then does its job; see README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+TOOLS := .venv-tools
+POETRY := $(TOOLS)/bin/poetry
+VENV := .venv
+RUN := $(POETRY) run
+STAMPS := .make
+PORT ?= 3000
+
+# Poetry's default PyPI source uses an API some package mirrors do not serve; the mirror plugin points it
+# at the same simple index pip uses. Derived at run time so no index URL is ever written to a file.
+export POETRY_PYPI_MIRROR_URL ?= $(shell $(PYTHON) -c "import subprocess,sys;from pip._internal.models.index import PyPI;u=subprocess.run([sys.executable,'-m','pip','config','get','global.index-url'],capture_output=True,text=True).stdout.strip();print(u or PyPI.simple_url)" 2>/dev/null)
+export POETRY_VIRTUALENVS_IN_PROJECT := true
+export POETRY_NO_INTERACTION := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CDK_DISABLE_CLI_TELEMETRY := true
+export PYTHONPATH := .
+
+.PHONY: help install install-node test test-unit lint format run openapi synth deploy destroy bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(POETRY):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet "poetry==2.5.*" "poetry-plugin-pypi-mirror==0.6.5" "poetry-plugin-export>=1.9"
+
+$(STAMPS)/poetry-install: $(POETRY) poetry.lock pyproject.toml
+	@mkdir -p $(STAMPS)
+	$(POETRY) sync --with dev,cdk
+	@touch $@
+
+install: $(STAMPS)/poetry-install ## Install Poetry (project-local) and all Python dependencies
+
+$(STAMPS)/npm-install: package.json package-lock.json
+	@mkdir -p $(STAMPS)
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install-node: $(STAMPS)/npm-install ## Install the pinned Node tools (CDK CLI, DynamoDB Local)
+
+PY_SOURCES := app infra tests local_api products_client simple-crud-app.py
+
+test: install install-node ## Install everything, then run the whole suite (unit, contract, integration, infra, e2e) with coverage
+	$(RUN) pytest --cov --cov-report=term $(PYTEST_ARGS)
+
+test-unit: install ## Fast inner loop: unit and moto-backed tests only
+	$(RUN) pytest tests/unit $(PYTEST_ARGS)
+
+lint: install ## black --check, isort --check, flake8, mypy --strict, bandit
+	$(RUN) black --check $(PY_SOURCES)
+	$(RUN) isort --check-only $(PY_SOURCES)
+	$(RUN) flake8 $(PY_SOURCES)
+	$(RUN) mypy
+	$(RUN) bandit -q -c pyproject.toml -r app infra local_api products_client
+
+format: install ## Fix formatting (black, isort)
+	$(RUN) isort $(PY_SOURCES)
+	$(RUN) black $(PY_SOURCES)
+
+# --- local API (make run / make openapi) -------------------------------------------------------
+
+# --- CDK (make synth / deploy / destroy) -------------------------------------------------------
+
+clean: ## Remove build outputs and caches (keeps the installed environments)
+	rm -rf cdk.out build .coverage htmlcov .pytest_cache .mypy_cache
+
+distclean: clean ## Also remove the installed environments
+	rm -rf $(VENV) $(TOOLS) node_modules $(STAMPS)
