@@ -1,0 +1,39 @@
+"""The port the domain needs from storage; adapters implement it structurally."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from app.domain.model import Page, Product
+
+
+class ProductRepository(Protocol):
+    """Product storage. Each method is one atomic operation on the store.
+
+    ``update`` and ``delete`` raise ``ProductNotFound`` or ``VersionConflict`` (when
+    ``expected_version`` is given and differs) and must decide both atomically with the write.
+    Any method may raise ``RepositoryUnavailable``.
+    """
+
+    def add(self, product: Product) -> None:
+        """Store a new product (its id is new; never overwrite)."""
+
+    def get(self, product_id: str) -> Product:
+        """The stored product, or ``ProductNotFound``."""
+
+    def update(
+        self,
+        product_id: str,
+        changes: dict[str, str | None],
+        updated_at: datetime,
+        expected_version: int | None,
+    ) -> Product:
+        """Apply ``changes`` ({"name": str} and/or {"description": str | None}), bump the version
+        and ``last_update_date``, and return the product as stored afterwards."""
+
+    def delete(self, product_id: str, expected_version: int | None) -> None:
+        """Remove the product."""
+
+    def list(self, page_size: int, after_id: str | None) -> Page:  # noqa: A003 - port verb
+        """Up to ``page_size`` products after ``after_id``; a full page unless it is the last."""

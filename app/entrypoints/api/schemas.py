@@ -1,0 +1,202 @@
+"""HTTP representations: request/response models and the translation to and from the domain.
+
+Request bodies are read here rather than by Powertools' body validation because the order of
+checks is part of the contract (415 before 400, base64 and UTF-8 decoded strictly, deep nesting
+caught) and because Powertools would also accept form and multipart bodies.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from app.domain import model
+from app.domain.exceptions import FieldError
+
+
+class BadRequest(Exception):
+    """The request is unreadable or malformed (HTTP 400)."""
+
+    def __init__(self, message: str, errors: list[FieldError] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or []
+
+
+class UnsupportedMediaType(Exception):
+    """The request body is not declared as JSON (HTTP 415)."""
+
+
+_STRICT = ConfigDict(extra="forbid", strict=True)
+_NAME_DOC = f"Trimmed; 1..{model.NAME_MAX_LENGTH} characters; no control characters."
+_DESCRIPTION_DOC = (
+    f"At most {model.DESCRIPTION_MAX_LENGTH} characters; newlines and tabs allowed, "
+    "other control characters not."
+)
+
+
+class CreateProductRequest(BaseModel):
+    """Body of ``POST /products``."""
+
+    model_config = _STRICT
+
+    name: str = Field(description=_NAME_DOC, json_schema_extra={"maxLength": model.NAME_MAX_LENGTH})
+    description: str | None = Field(
+        default=None,
+        description=_DESCRIPTION_DOC,
+        json_schema_extra={"maxLength": model.DESCRIPTION_MAX_LENGTH},
+    )
+
+
+class UpdateProductRequest(BaseModel):
+    """Body of ``PUT /products/{id}``: a partial update; ``description: null`` clears it."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"minProperties": 1})
+
+    name: str | None = Field(default=None, description=_NAME_DOC + " May not be null.")
+    description: str | None = Field(default=None, description=_DESCRIPTION_DOC)
+
+    @field_validator("name")
+    @classmethod
+    def _name_not_null(cls, name: str | None) -> str | None:
+        # Runs only when the client sent "name" (defaults are not validated): null is not a name.
+        if name is None:
+            raise ValueError("must be a string, not null")
+        return name
+
+
+class ProductResponse(BaseModel):
+    """A product as the API returns it."""
+
+    id: str = Field(description="Server-generated UUID")
+    name: str
+    description: str | None
+    createDate: str = Field(description="ISO 8601 UTC, millisecond precision")
+    lastUpdateDate: str = Field(description="ISO 8601 UTC, millisecond precision")
+    version: int = Field(ge=1, description="Starts at 1; +1 per successful update; the ETag")
+
+
+class ProductPageResponse(BaseModel):
+    """One page of ``GET /products``; ``nextToken`` is absent on the last page."""
+
+    products: list[ProductResponse]
+    nextToken: str | None = Field(default=None, description="Opaque; pass back as ?nextToken=")
+
+
+class FieldErrorResponse(BaseModel):
+    """One offending field."""
+
+    field: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    """Body of every 4xx/5xx response."""
+
+    message: str
+    errors: list[FieldErrorResponse] | None = None
+
+
+def product_to_json(product: model.Product) -> dict[str, Any]:
+    """The API representation of a product (matches :class:`ProductResponse`)."""
+    return {
+        "id": product.id,
+        "name": product.name,
+        "description": product.description,
+        "createDate": model.format_timestamp(product.create_date),
+        "lastUpdateDate": model.format_timestamp(product.last_update_date),
+        "version": product.version,
+    }
+
+
+def etag(version: int) -> str:
+    """The strong entity tag of a product version."""
+    return f'"{version}"'
+
+
+_IF_MATCH_VERSION = re.compile(r'"([1-9][0-9]{0,17})"')
+
+
+def parse_if_match(header: str | None) -> int | None:
+    """The version an ``If-Match`` header requires; None when absent or ``*`` (any version)."""
+    if header is None or header.strip() == "*":
+        return None
+    match = _IF_MATCH_VERSION.fullmatch(header.strip())
+    if not match:
+        raise BadRequest(
+            'If-Match must be "*" or one quoted version such as "3"',
+            [FieldError("If-Match", "must be a quoted product version")],
+        )
+    return int(match.group(1))
+
+
+def _is_json_media_type(content_type: str) -> bool:
+    media_type, _, parameters = content_type.partition(";")
+    media_type = media_type.strip().lower()
+    if media_type != "application/json" and not (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    ):
+        return False
+    for parameter in parameters.split(";"):
+        key, _, value = parameter.partition("=")
+        if key.strip().lower() == "charset" and value.strip().strip('"').lower() not in (
+            "utf-8",
+            "utf8",
+        ):
+            return False
+    return True
+
+
+def _json_loads(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except RecursionError as error:  # absurdly deep nesting: still the client's fault
+        raise BadRequest("Request body is nested too deeply") from error
+    except ValueError as error:
+        raise BadRequest(f"Request body is not valid JSON: {error}") from error
+
+
+def read_json_object(
+    headers: dict[str, str], body: str | None, is_base64_encoded: bool
+) -> dict[str, Any]:
+    """The request body as a JSON object, checking media type, encoding and syntax in that order."""
+    content_type = headers.get("content-type")
+    if content_type is not None and not _is_json_media_type(content_type):
+        raise UnsupportedMediaType(f"Content-Type must be application/json, not {content_type!r}")
+    if not body:
+        raise BadRequest("Request body is required (a JSON object)")
+    if is_base64_encoded:
+        try:
+            body = base64.b64decode(body, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError) as error:
+            raise BadRequest("Request body is not valid UTF-8 JSON") from error
+    document = _json_loads(body)
+    if not isinstance(document, dict):
+        raise BadRequest("Request body must be a JSON object")
+    return document
+
+
+def parse_body(model_class: type[BaseModel], document: dict[str, Any]) -> Any:
+    """Validate a JSON object against a request model; field errors become a 400."""
+    try:
+        return model_class.model_validate(document)
+    except ValidationError as error:
+        raise BadRequest(
+            "Request body is invalid",
+            [
+                FieldError(".".join(str(part) for part in e["loc"]) or "body", _message(e))
+                for e in error.errors(include_url=False, include_input=False)
+            ],
+        ) from error
+
+
+def _message(error: Any) -> str:
+    if error["type"] == "extra_forbidden":
+        return "is not a field clients may set"
+    text: str = error["msg"]
+    return text.removeprefix("Value error, ")

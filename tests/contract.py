@@ -1,0 +1,183 @@
+"""The ProductRepository contract: one suite for every implementation of the port.
+
+Subclasses provide a ``repository`` fixture; the fake, the DynamoDB adapter on moto and the same
+adapter on DynamoDB Local all have to pass it, so the fake cannot drift from the real store.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from app.domain.exceptions import ProductNotFound, VersionConflict
+from app.domain.model import Product
+from app.domain.ports import ProductRepository
+
+T0 = datetime(2026, 11, 22, 10, 0, 0, 123000, tzinfo=timezone.utc)
+
+
+def make_product(name: str = "Widget", description: str | None = "A widget") -> Product:
+    return Product(
+        id=str(uuid.uuid4()),
+        name=name,
+        description=description,
+        create_date=T0,
+        last_update_date=T0,
+        version=1,
+    )
+
+
+def all_pages(repository: ProductRepository, page_size: int) -> list[list[Product]]:
+    pages = []
+    after: str | None = None
+    while True:
+        page = repository.list(page_size, after)
+        pages.append(page.products)
+        if page.last_evaluated_id is None:
+            return pages
+        after = page.last_evaluated_id
+        assert len(pages) < 1000, "paging does not terminate"
+
+
+class ProductRepositoryContract:
+    """Behaviour every ProductRepository must have."""
+
+    @pytest.fixture
+    def store_is_atomic_per_item(self) -> bool:
+        """Whether the store applies concurrent writes to one item one after the other."""
+        return True
+
+    def test_added_product_reads_back_identically(self, repository: ProductRepository) -> None:
+        product = make_product("Ünïcode ☕ 名前", "line one\nline two\ttabbed")
+        repository.add(product)
+        assert repository.get(product.id) == product
+
+    def test_product_without_description_reads_back_with_none(
+        self, repository: ProductRepository
+    ) -> None:
+        product = make_product(description=None)
+        repository.add(product)
+        assert repository.get(product.id).description is None
+
+    def test_get_of_absent_product_raises_not_found(self, repository: ProductRepository) -> None:
+        with pytest.raises(ProductNotFound):
+            repository.get(str(uuid.uuid4()))
+
+    def test_update_changes_only_given_fields_and_bumps_version(
+        self, repository: ProductRepository
+    ) -> None:
+        product = make_product()
+        repository.add(product)
+        later = T0 + timedelta(seconds=5)
+        updated = repository.update(product.id, {"name": "Gadget"}, later, None)
+        expected = dataclasses.replace(product, name="Gadget", last_update_date=later, version=2)
+        assert updated == expected
+        assert repository.get(product.id) == expected
+
+    def test_update_with_null_description_clears_it(self, repository: ProductRepository) -> None:
+        product = make_product()
+        repository.add(product)
+        updated = repository.update(product.id, {"description": None}, T0, None)
+        assert updated.description is None and updated.name == product.name
+        assert repository.get(product.id).description is None
+
+    def test_update_with_matching_version_succeeds(self, repository: ProductRepository) -> None:
+        product = make_product()
+        repository.add(product)
+        assert repository.update(product.id, {"description": "x"}, T0, 1).version == 2
+        assert repository.update(product.id, {"description": "y"}, T0, 2).version == 3
+
+    def test_update_with_stale_version_raises_conflict_and_changes_nothing(
+        self, repository: ProductRepository
+    ) -> None:
+        product = make_product()
+        repository.add(product)
+        repository.update(product.id, {"name": "v2"}, T0, None)
+        with pytest.raises(VersionConflict) as conflict:
+            repository.update(product.id, {"name": "stale"}, T0, 1)
+        assert (conflict.value.expected, conflict.value.actual) == (1, 2)
+        assert repository.get(product.id).name == "v2"
+
+    def test_update_of_absent_product_raises_not_found_and_creates_nothing(
+        self, repository: ProductRepository
+    ) -> None:
+        missing = str(uuid.uuid4())
+        for expected_version in (None, 1):
+            with pytest.raises(ProductNotFound):
+                repository.update(missing, {"name": "ghost"}, T0, expected_version)
+        with pytest.raises(ProductNotFound):
+            repository.get(missing)
+
+    def test_delete_removes_the_product(self, repository: ProductRepository) -> None:
+        product = make_product()
+        repository.add(product)
+        repository.delete(product.id, None)
+        with pytest.raises(ProductNotFound):
+            repository.get(product.id)
+        with pytest.raises(ProductNotFound):
+            repository.delete(product.id, None)
+
+    def test_delete_with_stale_version_raises_conflict_and_keeps_product(
+        self, repository: ProductRepository
+    ) -> None:
+        product = make_product()
+        repository.add(product)
+        with pytest.raises(VersionConflict):
+            repository.delete(product.id, 7)
+        assert repository.get(product.id) == product
+        repository.delete(product.id, 1)
+        with pytest.raises(ProductNotFound):
+            repository.get(product.id)
+
+    def test_list_of_empty_store_is_one_empty_last_page(
+        self, repository: ProductRepository
+    ) -> None:
+        page = repository.list(20, None)
+        assert page.products == [] and page.last_evaluated_id is None
+
+    @pytest.mark.parametrize("page_size", [1, 3, 4, 6, 12, 13, 100])
+    def test_paging_returns_every_product_once_in_full_pages(
+        self, repository: ProductRepository, page_size: int
+    ) -> None:
+        products = {p.id: p for p in (make_product(f"p{i}") for i in range(12))}
+        for product in products.values():
+            repository.add(product)
+        pages = all_pages(repository, page_size)
+        seen = [p.id for page in pages for p in page]
+        assert sorted(seen) == sorted(products)  # every product, exactly once
+        assert all(len(page) == page_size for page in pages[:-1])  # all but the last are full
+        assert 1 <= len(pages[-1]) <= page_size  # no empty trailing page
+        assert len(pages) == -(-len(products) // page_size)
+
+    def test_concurrent_updates_of_different_fields_both_persist(
+        self, repository: ProductRepository, store_is_atomic_per_item: bool
+    ) -> None:
+        for round_number in range(10):
+            product = make_product()
+            repository.add(product)
+            barrier = threading.Barrier(2)
+
+            def change(field: str, value: str) -> None:
+                barrier.wait()
+                repository.update(product.id, {field: value}, T0, None)
+
+            threads = [
+                threading.Thread(target=change, args=("name", f"name {round_number}")),
+                threading.Thread(target=change, args=("description", f"desc {round_number}")),
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            stored = repository.get(product.id)
+            # Neither write may undo the other (a read-modify-write adapter would lose one field).
+            assert (stored.name, stored.description) == (
+                f"name {round_number}",
+                f"desc {round_number}",
+            )
+            if store_is_atomic_per_item:
+                assert stored.version == 3

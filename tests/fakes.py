@@ -1,0 +1,83 @@
+"""Hand-written test doubles for the domain's ports (kept honest by the repository contract)."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from datetime import datetime
+
+from app.domain.exceptions import ProductNotFound, RepositoryUnavailable, VersionConflict
+from app.domain.model import Page, Product
+
+
+class InMemoryProductRepository:
+    """ProductRepository in a dict, with the same atomicity and paging guarantees as DynamoDB."""
+
+    def __init__(self) -> None:
+        self._products: dict[str, Product] = {}
+        self._lock = threading.Lock()
+        self.requests = 0  # store round trips, so tests can check "one request per operation"
+        self.unavailable = False  # simulate throttling / an outage
+
+    def _request(self) -> None:
+        self.requests += 1
+        if self.unavailable:
+            raise RepositoryUnavailable("ThrottlingException")
+
+    def add(self, product: Product) -> None:
+        with self._lock:
+            self._request()
+            if product.id in self._products:
+                raise AssertionError(f"id clash on {product.id}")
+            self._products[product.id] = product
+
+    def get(self, product_id: str) -> Product:
+        with self._lock:
+            self._request()
+            if product_id not in self._products:
+                raise ProductNotFound(product_id)
+            return self._products[product_id]
+
+    def _current(self, product_id: str, expected_version: int | None) -> Product:
+        current = self._products.get(product_id)
+        if current is None:
+            raise ProductNotFound(product_id)
+        if expected_version is not None and current.version != expected_version:
+            raise VersionConflict(product_id, expected_version, current.version)
+        return current
+
+    def update(
+        self,
+        product_id: str,
+        changes: dict[str, str | None],
+        updated_at: datetime,
+        expected_version: int | None,
+    ) -> Product:
+        with self._lock:
+            self._request()
+            current = self._current(product_id, expected_version)
+            updated = dataclasses.replace(
+                current,
+                name=changes.get("name") or current.name,
+                description=(
+                    changes["description"] if "description" in changes else current.description
+                ),
+                last_update_date=updated_at,
+                version=current.version + 1,
+            )
+            self._products[product_id] = updated
+            return updated
+
+    def delete(self, product_id: str, expected_version: int | None) -> None:
+        with self._lock:
+            self._request()
+            self._current(product_id, expected_version)
+            del self._products[product_id]
+
+    def list(self, page_size: int, after_id: str | None) -> Page:  # noqa: A003 - port verb
+        with self._lock:
+            self._request()
+            ids = sorted(i for i in self._products if after_id is None or i > after_id)
+            page = [self._products[i] for i in ids[:page_size]]
+            more = len(ids) > page_size
+            return Page(page, page[-1].id if more else None)

@@ -1,0 +1,445 @@
+"""The HTTP contract, through the real Lambda handler with API Gateway REST proxy events.
+
+Every test runs twice: on the in-memory fake and on the DynamoDB adapter over moto.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import uuid
+from typing import Any
+
+import pytest
+
+from app.entrypoints.api.schemas import ErrorResponse, ProductPageResponse, ProductResponse
+from tests.conftest import ApiClient, ApiResponse
+
+TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
+URL_SAFE_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def assert_error(response: ApiResponse, status: int, *fields: str) -> None:
+    """A JSON error body with a message (and, for validation errors, the offending fields)."""
+    assert response.status == status, response.raw_body
+    assert response.headers["Content-Type"] == "application/json"
+    body = ErrorResponse.model_validate(response.json)
+    assert body.message
+    if fields:
+        assert body.errors is not None
+        assert {e.field for e in body.errors} >= set(fields), body.errors
+
+
+def assert_product(response: ApiResponse, status: int = 200) -> dict[str, Any]:
+    assert response.status == status, response.raw_body
+    product: dict[str, Any] = response.json
+    ProductResponse.model_validate(product)
+    assert set(product) == {"id", "name", "description", "createDate", "lastUpdateDate", "version"}
+    assert TIMESTAMP.fullmatch(product["createDate"])
+    assert TIMESTAMP.fullmatch(product["lastUpdateDate"])
+    assert response.headers["ETag"] == f'"{product["version"]}"'
+    return product
+
+
+# --- create ---
+
+
+def test_create_returns_201_with_product_location_and_etag(api: ApiClient) -> None:
+    response = api.request("POST", "/products", body={"name": "  Lamp  ", "description": "Bright"})
+    product = assert_product(response, 201)
+    assert uuid.UUID(product["id"]).version == 4
+    assert (product["name"], product["description"], product["version"]) == ("Lamp", "Bright", 1)
+    assert product["createDate"] == product["lastUpdateDate"]
+    assert response.headers["Location"] == f"/products/{product['id']}"
+    assert api.request("GET", f"/products/{product['id']}").json == product
+
+
+def test_create_without_description_stores_null(api: ApiClient) -> None:
+    product = assert_product(api.request("POST", "/products", body={"name": "Lamp"}), 201)
+    assert product["description"] is None
+
+
+def test_create_accepts_limits_and_allowed_whitespace(api: ApiClient) -> None:
+    body = {"name": " " + "n" * 200 + " ", "description": "d\n\t" * 666 + "dd"}
+    product = assert_product(api.request("POST", "/products", body=body), 201)
+    assert product["name"] == "n" * 200 and len(product["description"]) == 2000
+
+
+@pytest.mark.parametrize(
+    "content_type", [None, "application/json", "application/json; charset=UTF-8"]
+)
+def test_create_reads_json_with_or_without_content_type(
+    api: ApiClient, content_type: str | None
+) -> None:
+    event_headers = {} if content_type is None else {"Content-Type": content_type}
+    event = api.request("POST", "/products", raw_body='{"name": "Lamp"}', headers=event_headers)
+    assert_product(event, 201)
+
+
+def test_create_accepts_base64_encoded_json_body(api: ApiClient) -> None:
+    response = api.request("POST", "/products", body={"name": "Café"}, is_base64_encoded=True)
+    assert assert_product(response, 201)["name"] == "Café"
+
+
+BAD_BODIES: list[tuple[str, Any, tuple[str, ...]]] = [
+    ("missing name", {"description": "x"}, ("name",)),
+    ("number as name", {"name": 42}, ("name",)),
+    ("boolean as name", {"name": True}, ("name",)),
+    ("null name", {"name": None}, ("name",)),
+    ("empty name", {"name": ""}, ("name",)),
+    ("blank name", {"name": " \t "}, ("name",)),
+    ("name too long", {"name": "x" * 201}, ("name",)),
+    ("newline in name", {"name": "a\nb"}, ("name",)),
+    ("NUL in name", {"name": "a\u0000b"}, ("name",)),
+    ("C1 control in name", {"name": "a\u0085b"}, ("name",)),
+    ("lone surrogate in name", {"name": "a\ud800b"}, ("name",)),
+    ("number as description", {"name": "ok", "description": 1}, ("description",)),
+    ("description too long", {"name": "ok", "description": "x" * 2001}, ("description",)),
+    ("bell in description", {"name": "ok", "description": "ding\u0007"}, ("description",)),
+    ("unknown field", {"name": "ok", "colour": "red"}, ("colour",)),
+    ("client-set id", {"name": "ok", "id": str(uuid.uuid4())}, ("id",)),
+    ("client-set version", {"name": "ok", "version": 9}, ("version",)),
+    ("client-set createDate", {"name": "ok", "createDate": "2020-01-01T00:00:00.000Z"}, ()),
+    ("client-set lastUpdateDate", {"name": "ok", "lastUpdateDate": "x"}, ("lastUpdateDate",)),
+    ("huge name", {"name": "x" * 1_000_000}, ("name",)),
+]
+
+
+@pytest.mark.parametrize(
+    "body, fields", [b[1:] for b in BAD_BODIES], ids=[b[0] for b in BAD_BODIES]
+)
+def test_create_with_rule_violation_returns_400_and_stores_nothing(
+    api: ApiClient, body: Any, fields: tuple[str, ...]
+) -> None:
+    assert_error(api.request("POST", "/products", body=body), 400, *fields)
+    assert api.request("GET", "/products").json == {"products": []}
+
+
+def test_create_reports_every_broken_rule_at_once(api: ApiClient) -> None:
+    response = api.request("POST", "/products", body={"name": "", "description": "x" * 2001})
+    assert_error(response, 400, "name", "description")
+
+
+MALFORMED_BODIES = [
+    ("empty body", ""),
+    ("not json", "name=Lamp"),
+    ("truncated json", '{"name": "La'),
+    ("json array", '["Lamp"]'),
+    ("json string", '"Lamp"'),
+    ("json null", "null"),
+    ("json number", "7"),
+    ("NaN name", '{"name": NaN}'),
+    ("deep nesting", "[" * 100_000 + "]" * 100_000),
+    ("deep object nesting", '{"name":' * 50_000 + '"x"' + "}" * 50_000),
+    ("binary junk", "\x00\x01\x02\xff\xfe"),
+]
+
+
+@pytest.mark.parametrize(
+    "raw_body", [b[1] for b in MALFORMED_BODIES], ids=[b[0] for b in MALFORMED_BODIES]
+)
+def test_create_with_malformed_body_returns_400(api: ApiClient, raw_body: str) -> None:
+    assert_error(api.request("POST", "/products", raw_body=raw_body), 400)
+
+
+@pytest.mark.parametrize(
+    "encoded",
+    [
+        "!!!not-base64!!!",
+        base64.b64encode(b'{"name": "\xff\xfe"}').decode(),  # not UTF-8
+        base64.b64encode(b"\x89PNG\r\n\x1a\n").decode(),
+    ],
+)
+def test_create_with_undecodable_base64_body_returns_400(api: ApiClient, encoded: str) -> None:
+    event_body = api.request("POST", "/products", raw_body=encoded, is_base64_encoded=False)
+    assert event_body.status == 400  # as plain text it is not JSON either
+    from tests.events import rest_event
+
+    event = rest_event("POST", "/products", raw_body=encoded)
+    event["isBase64Encoded"] = True
+    assert_error(api.send(event), 400)
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",  # no boundary: must not crash the body parser
+        "multipart/form-data; boundary=xyz",
+        "application/xml",
+        "application/json; charset=latin-1",
+    ],
+)
+def test_create_with_non_json_content_type_returns_415(api: ApiClient, content_type: str) -> None:
+    response = api.request(
+        "POST", "/products", raw_body='{"name": "Lamp"}', headers={"Content-Type": content_type}
+    )
+    assert_error(response, 415)
+    assert api.request("GET", "/products").json == {"products": []}
+
+
+# --- read ---
+
+
+def test_get_returns_product_with_etag(api: ApiClient) -> None:
+    created = api.create()
+    assert assert_product(api.request("GET", f"/products/{created['id']}")) == created
+
+
+@pytest.mark.parametrize(
+    "product_id", [str(uuid.uuid4()), "not-a-uuid", "x" * 5000, str(uuid.uuid4()).upper()]
+)
+def test_get_of_unknown_id_returns_404(api: ApiClient, product_id: str) -> None:
+    assert_error(api.request("GET", f"/products/{product_id}"), 404)
+
+
+# --- update ---
+
+
+def test_update_of_name_keeps_description_and_bumps_version(api: ApiClient) -> None:
+    created = api.create("Lamp", "Bright")
+    response = api.request("PUT", f"/products/{created['id']}", body={"name": " Desk lamp "})
+    updated = assert_product(response)
+    assert (updated["name"], updated["description"], updated["version"]) == (
+        "Desk lamp",
+        "Bright",
+        2,
+    )
+    assert updated["createDate"] == created["createDate"]
+    assert updated["lastUpdateDate"] > created["lastUpdateDate"]
+    assert api.request("GET", f"/products/{created['id']}").json == updated
+
+
+def test_update_with_null_description_clears_it(api: ApiClient) -> None:
+    created = api.create("Lamp", "Bright")
+    response = api.request("PUT", f"/products/{created['id']}", body={"description": None})
+    updated = assert_product(response)
+    assert (updated["name"], updated["description"]) == ("Lamp", None)
+
+
+def test_every_update_changes_last_update_date(api: ApiClient) -> None:
+    created = api.create()
+    dates = [created["lastUpdateDate"]]
+    for text in ("a", "b", "c"):
+        response = api.request("PUT", f"/products/{created['id']}", body={"description": text})
+        dates.append(assert_product(response)["lastUpdateDate"])
+    assert dates == sorted(set(dates))
+
+
+BAD_UPDATES: list[tuple[str, Any, tuple[str, ...]]] = [
+    ("no field", {}, ("body",)),
+    ("null name", {"name": None}, ("name",)),
+    ("blank name", {"name": "  "}, ("name",)),
+    ("number name", {"name": 5}, ("name",)),
+    ("long description", {"description": "x" * 2001}, ("description",)),
+    ("client-set version", {"name": "ok", "version": 2}, ("version",)),
+    ("client-set id", {"id": str(uuid.uuid4())}, ("id",)),
+    ("client-set createDate", {"createDate": "2020-01-01T00:00:00.000Z"}, ("createDate",)),
+    ("unknown field", {"price": 3}, ("price",)),
+]
+
+
+@pytest.mark.parametrize(
+    "body, fields", [b[1:] for b in BAD_UPDATES], ids=[b[0] for b in BAD_UPDATES]
+)
+def test_invalid_update_returns_400_and_changes_nothing(
+    api: ApiClient, body: Any, fields: tuple[str, ...]
+) -> None:
+    created = api.create()
+    assert_error(api.request("PUT", f"/products/{created['id']}", body=body), 400, *fields)
+    assert api.request("GET", f"/products/{created['id']}").json == created
+
+
+def test_update_with_matching_if_match_succeeds(api: ApiClient) -> None:
+    created = api.create()
+    response = api.request(
+        "PUT", f"/products/{created['id']}", body={"name": "New"}, headers={"If-Match": '"1"'}
+    )
+    assert assert_product(response)["version"] == 2
+
+
+def test_update_with_stale_version_returns_412_and_changes_nothing(api: ApiClient) -> None:
+    created = api.create()
+    api.request("PUT", f"/products/{created['id']}", body={"name": "Second"})
+    response = api.request(
+        "PUT", f"/products/{created['id']}", body={"name": "Stale"}, headers={"If-Match": '"1"'}
+    )
+    assert_error(response, 412)
+    assert response.headers["ETag"] == '"2"'
+    assert api.request("GET", f"/products/{created['id']}").json["name"] == "Second"
+
+
+def test_update_with_if_match_star_updates_any_version(api: ApiClient) -> None:
+    created = api.create()
+    response = api.request(
+        "PUT", f"/products/{created['id']}", body={"name": "Any"}, headers={"If-Match": "*"}
+    )
+    assert assert_product(response)["name"] == "Any"
+
+
+@pytest.mark.parametrize("if_match", ["1", '"one"', 'W/"1"', '"1", "2"', '""', '"0"'])
+def test_update_with_malformed_if_match_returns_400(api: ApiClient, if_match: str) -> None:
+    created = api.create()
+    response = api.request(
+        "PUT", f"/products/{created['id']}", body={"name": "X"}, headers={"If-Match": if_match}
+    )
+    assert_error(response, 400, "If-Match")
+
+
+@pytest.mark.parametrize("headers", [{}, {"If-Match": '"1"'}])
+def test_update_of_absent_product_returns_404_and_creates_nothing(
+    api: ApiClient, headers: dict[str, str]
+) -> None:
+    product_id = str(uuid.uuid4())
+    response = api.request("PUT", f"/products/{product_id}", body={"name": "X"}, headers=headers)
+    assert_error(response, 404)
+    assert api.request("GET", "/products").json == {"products": []}
+
+
+def test_update_with_text_content_type_returns_415(api: ApiClient) -> None:
+    created = api.create()
+    response = api.request(
+        "PUT",
+        f"/products/{created['id']}",
+        raw_body='{"name": "X"}',
+        headers={"Content-Type": "text/plain"},
+    )
+    assert_error(response, 415)
+
+
+# --- delete ---
+
+
+def test_delete_returns_204_and_product_is_gone(api: ApiClient) -> None:
+    created = api.create()
+    response = api.request("DELETE", f"/products/{created['id']}")
+    assert (response.status, response.raw_body) == (204, "")
+    assert_error(api.request("GET", f"/products/{created['id']}"), 404)
+    assert_error(api.request("DELETE", f"/products/{created['id']}"), 404)
+
+
+def test_delete_with_stale_if_match_returns_412_and_keeps_product(api: ApiClient) -> None:
+    created = api.create()
+    response = api.request("DELETE", f"/products/{created['id']}", headers={"If-Match": '"3"'})
+    assert_error(response, 412)
+    assert api.request("GET", f"/products/{created['id']}").status == 200
+    response = api.request("DELETE", f"/products/{created['id']}", headers={"If-Match": '"1"'})
+    assert response.status == 204
+
+
+# --- list ---
+
+
+def follow_pages(api: ApiClient, page_size: int | None) -> list[list[dict[str, Any]]]:
+    pages: list[list[dict[str, Any]]] = []
+    query = "" if page_size is None else f"pageSize={page_size}"
+    while True:
+        response = api.request("GET", "/products", query=query)
+        assert response.status == 200, response.raw_body
+        page = ProductPageResponse.model_validate(response.json)
+        pages.append(response.json["products"])
+        if page.nextToken is None:
+            assert "nextToken" not in response.json
+            return pages
+        assert URL_SAFE_TOKEN.fullmatch(page.nextToken)
+        query = "&".join(
+            part
+            for part in (
+                f"pageSize={page_size}" if page_size else "",
+                f"nextToken={page.nextToken}",
+            )
+            if part
+        )
+        assert len(pages) < 100
+
+
+@pytest.mark.parametrize(
+    "total, page_size, expected_sizes",
+    [
+        (0, 5, [0]),
+        (45, None, [20, 20, 5]),  # default page size
+        (40, None, [20, 20]),  # divides exactly: no empty trailing page
+        (15, 5, [5, 5, 5]),
+        (7, 1, [1] * 7),
+        (7, 100, [7]),
+        (12, 12, [12]),
+        (12, 11, [11, 1]),
+    ],
+)
+def test_paging_returns_every_product_once_in_full_pages(
+    api: ApiClient, total: int, page_size: int | None, expected_sizes: list[int]
+) -> None:
+    created = {api.create(f"p{i}")["id"] for i in range(total)}
+    pages = follow_pages(api, page_size)
+    assert [len(page) for page in pages] == expected_sizes
+    seen = [product["id"] for page in pages for product in page]
+    assert len(seen) == len(set(seen)) and set(seen) == created
+
+
+@pytest.mark.parametrize("page_size", ["0", "101", "-1", "abc", "1.5", ""])
+def test_list_with_bad_page_size_returns_400(api: ApiClient, page_size: str) -> None:
+    assert_error(api.request("GET", "/products", query=f"pageSize={page_size}"), 400, "pageSize")
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "garbage!",
+        "abc",
+        "a",
+        _b64(b"not json"),
+        _b64(b"[1,2]"),
+        _b64(b'{"v":1}'),
+        _b64(b'{"v":2,"after":"3f1c7c7e-4b7a-4e8b-9b1a-0c2d3e4f5a6b"}'),
+        _b64(b'{"v":1,"after":"not-an-id"}'),
+        _b64(b'{"v":1,"after":"3f1c7c7e-4b7a-4e8b-9b1a-0c2d3e4f5a6b","x":1}'),
+        _b64(b'{"v":1,"after":"3f1c7c7e-4b7a-4e8b-9b1a-0c2d3e4f5a6b"}') + "==",
+        _b64(b"\xff\xfe\xfd"),
+        "x" * 5000,
+    ],
+)
+def test_list_with_malformed_or_foreign_token_returns_400(api: ApiClient, token: str) -> None:
+    api.create()
+    response = api.request("GET", "/products", query=f"nextToken={token}")
+    assert_error(response, 400, "nextToken")
+
+
+def test_token_of_deleted_product_still_continues_paging(api: ApiClient) -> None:
+    for i in range(5):
+        api.create(f"p{i}")
+    first = api.request("GET", "/products", query="pageSize=2").json
+    api.request("DELETE", f"/products/{first['products'][-1]['id']}")
+    rest = api.request("GET", "/products", query=f"pageSize=10&nextToken={first['nextToken']}")
+    assert rest.status == 200 and len(rest.json["products"]) == 3
+
+
+# --- errors, routing, headers -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "method, path", [("GET", "/nowhere"), ("PATCH", "/products"), ("POST", "/products/x/y")]
+)
+def test_unknown_route_returns_404_json(api: ApiClient, method: str, path: str) -> None:
+    assert_error(api.request(method, path), 404)
+
+
+def test_cors_headers_on_actual_responses_never_allow_credentials(api: ApiClient) -> None:
+    response = api.request(
+        "POST", "/products", body={"name": "x"}, headers={"Origin": "https://shop.example"}
+    )
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "ETag" in response.headers["Access-Control-Expose-Headers"]
+    assert "Access-Control-Allow-Credentials" not in response.headers
+
+
+def test_event_without_headers_is_served(api: ApiClient) -> None:
+    from tests.events import rest_event
+
+    event = rest_event("GET", "/products")
+    event["headers"] = event["multiValueHeaders"] = None
+    assert api.send(event).status == 200

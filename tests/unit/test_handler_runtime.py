@@ -1,0 +1,272 @@
+"""The composition root and what operators rely on: configuration, failures, logs, metrics, cost."""
+
+from __future__ import annotations
+
+import json
+import subprocess  # nosec B404 - runs this repository's own Python to measure imports
+import sys
+from collections.abc import Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, cast
+
+import botocore.config
+import botocore.session
+import pytest
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.stub import Stubber
+
+from app.adapters.dynamodb_product_repository import DynamoDBProductRepository
+from app.domain.model import Page, Product
+from app.entrypoints.api import handler as handler_module
+from tests.conftest import TABLE_NAME, ApiClient
+from tests.events import FakeLambdaContext, rest_event
+from tests.fakes import InMemoryProductRepository
+from tests.unit.test_api import assert_error
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+
+@pytest.fixture
+def production_handler(
+    monkeypatch: pytest.MonkeyPatch, dynamodb_repository: DynamoDBProductRepository
+) -> Iterator[None]:
+    """The module-level ``handler`` as Lambda runs it: configured only through the environment."""
+    monkeypatch.setenv("TABLE_NAME", dynamodb_repository._table_name)
+    handler_module.build_handler_from_environment.cache_clear()
+    yield
+    handler_module.build_handler_from_environment.cache_clear()
+
+
+def test_lambda_entry_point_serves_crud_from_environment(production_handler: None) -> None:
+    api = ApiClient(handler_module.handler)
+    created = api.create("Lamp")
+    assert api.request("GET", f"/products/{created['id']}").json == created
+    assert api.request("DELETE", f"/products/{created['id']}").status == 204
+
+
+def test_object_graph_is_built_once_per_container(production_handler: None) -> None:
+    first = handler_module.build_handler_from_environment()
+    ApiClient(handler_module.handler).request("GET", "/products")
+    assert handler_module.build_handler_from_environment() is first
+
+
+def test_missing_table_name_is_a_clear_configuration_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("TABLE_NAME", raising=False)
+    with pytest.raises(RuntimeError, match="TABLE_NAME"):
+        handler_module.Settings.from_environment()
+
+
+def test_settings_default_observability_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TABLE_NAME", "t-1")
+    monkeypatch.delenv("POWERTOOLS_SERVICE_NAME")
+    monkeypatch.delenv("POWERTOOLS_METRICS_NAMESPACE")
+    settings = handler_module.Settings.from_environment()
+    assert (settings.service_name, settings.metrics_namespace, settings.cors_allow_origin) == (
+        "products-api",
+        "ProductsApi",
+        "*",
+    )
+
+
+# --- dependency failures ---
+
+
+def test_store_throttling_returns_503_with_retry_after(
+    memory_repository: InMemoryProductRepository,
+) -> None:
+    api = ApiClient(handler_module.build_handler(memory_repository))
+    memory_repository.unavailable = True
+    response = api.request("POST", "/products", body={"name": "x"})
+    assert_error(response, 503)
+    assert response.headers["Retry-After"] == "1"
+
+
+def _stubbed_adapter() -> tuple[DynamoDBProductRepository, Stubber]:
+    client = botocore.session.get_session().create_client(
+        "dynamodb", config=botocore.config.Config(retries={"max_attempts": 1})
+    )
+    return DynamoDBProductRepository(cast("DynamoDBClient", client), TABLE_NAME), Stubber(client)
+
+
+@pytest.mark.parametrize(
+    "code", ["ProvisionedThroughputExceededException", "ThrottlingException", "InternalServerError"]
+)
+def test_dynamodb_throttling_or_outage_becomes_503(code: str) -> None:
+    repository, stubber = _stubbed_adapter()
+    stubber.add_client_error("scan", service_error_code=code, http_status_code=400)
+    with stubber:
+        response = ApiClient(handler_module.build_handler(repository)).request("GET", "/products")
+    assert_error(response, 503)
+
+
+def test_unreachable_dynamodb_becomes_503() -> None:
+    config = botocore.config.Config(retries={"max_attempts": 1}, connect_timeout=1)
+    client = botocore.session.get_session().create_client(
+        "dynamodb", endpoint_url="http://127.0.0.1:9", config=config
+    )
+    repository = DynamoDBProductRepository(cast("DynamoDBClient", client), TABLE_NAME)
+    api = ApiClient(handler_module.build_handler(repository))
+    assert_error(api.request("GET", "/products"), 503)
+
+
+def test_unexpected_dynamodb_error_is_a_generic_500_revealing_nothing() -> None:
+    repository, stubber = _stubbed_adapter()
+    stubber.add_client_error(
+        "get_item", service_error_code="ValidationException", service_message="secret detail"
+    )
+    with stubber:
+        response = ApiClient(handler_module.build_handler(repository)).request(
+            "GET", "/products/3f1c7c7e-4b7a-4e8b-9b1a-0c2d3e4f5a6b"
+        )
+    assert_error(response, 500)
+    assert response.json == {"message": "Internal server error"}
+
+
+class BrokenRepository(InMemoryProductRepository):
+    """A repository with a bug: every listing fails unexpectedly."""
+
+    def list(self, page_size: int, after_id: str | None) -> Page:  # noqa: A003
+        raise KeyError("internal table layout")
+
+
+def test_bug_in_an_adapter_is_a_generic_500_and_is_logged(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    handle = handler_module.build_handler(BrokenRepository(), service_name="log-test-2")
+    response = ApiClient(handle).request("GET", "/products")
+    assert response.status == 500 and response.json == {"message": "Internal server error"}
+    logs = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"level"' in line]
+    assert any(
+        entry["level"] == "ERROR" and "internal table layout" in entry["exception"]
+        for entry in logs
+    )
+
+
+# --- one DynamoDB request per operation ---
+
+
+class RequestCounter:
+    def __init__(self) -> None:
+        self.operations: list[str] = []
+
+    def __call__(self, model: Any, **_: Any) -> None:
+        self.operations.append(model.name)
+
+
+def test_every_api_operation_makes_exactly_one_dynamodb_request(
+    dynamodb_repository: DynamoDBProductRepository,
+) -> None:
+    counter = RequestCounter()
+    dynamodb_repository._client.meta.events.register("before-call.dynamodb", counter)
+    api = ApiClient(handler_module.build_handler(dynamodb_repository))
+    created = api.create()
+    path = f"/products/{created['id']}"
+    api.request("GET", path)
+    api.request("PUT", path, body={"name": "v2"}, headers={"If-Match": '"1"'})
+    api.request("PUT", path, body={"name": "stale"}, headers={"If-Match": '"1"'})  # 412
+    api.request("PUT", f"/products/{'0' * 8}-0000-4000-8000-{'0' * 12}", body={"name": "x"})  # 404
+    api.request("GET", "/products", query="pageSize=1")
+    api.request("DELETE", path, headers={"If-Match": '"9"'})  # 412
+    api.request("DELETE", path)
+    assert counter.operations == [
+        "PutItem",
+        "GetItem",
+        "UpdateItem",
+        "UpdateItem",
+        "UpdateItem",
+        "Scan",
+        "DeleteItem",
+        "DeleteItem",
+    ]
+
+
+def test_invalid_requests_never_reach_the_store(
+    memory_repository: InMemoryProductRepository,
+) -> None:
+    api = ApiClient(handler_module.build_handler(memory_repository))
+    api.request("POST", "/products", body={"name": ""})
+    api.request("GET", "/products/not-a-uuid")
+    api.request("PUT", "/products/not-a-uuid", body={"name": "x"})
+    api.request("GET", "/products", query="nextToken=bogus")
+    assert memory_repository.requests == 0
+
+
+# --- logs and metrics ---
+
+
+def test_one_json_log_line_per_request_with_correlation_id_and_no_secrets(
+    memory_repository: InMemoryProductRepository, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A service name of its own gives a fresh Powertools logger bound to the captured stdout.
+    handle = handler_module.build_handler(memory_repository, service_name="log-test-1")
+    event = rest_event(
+        "POST",
+        "/products",
+        body={"name": "secret-product-name"},
+        headers={
+            "Authorization": "AWS4-HMAC-SHA256 Signature=topsecret",
+            "X-Amz-Security-Token": "tok",
+        },
+    )
+    handle(event, cast(LambdaContext, FakeLambdaContext()))
+    output = capsys.readouterr().out
+    logs = [json.loads(line) for line in output.splitlines() if '"level"' in line]
+    assert len(logs) == 1
+    (entry,) = logs
+    assert entry["level"] == "INFO" and entry["status_code"] == 201
+    assert entry["correlation_id"] == event["requestContext"]["requestId"]
+    assert (entry["http_method"], entry["resource"]) == ("POST", "/products")
+    for secret in ("topsecret", "tok", "secret-product-name", "203.0.113.7"):
+        assert secret not in output
+
+
+def test_command_metrics_are_emitted_in_emf(
+    memory_repository: InMemoryProductRepository, capsys: pytest.CaptureFixture[str]
+) -> None:
+    api = ApiClient(handler_module.build_handler(memory_repository, metrics_namespace="Shop"))
+    created = api.create()
+    api.request("PUT", f"/products/{created['id']}", body={"name": "x"})
+    api.request("DELETE", f"/products/{created['id']}")
+    emitted = [
+        json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line
+    ]
+    names = {
+        metric["Name"]
+        for blob in emitted
+        for directive in blob["_aws"]["CloudWatchMetrics"]
+        if directive["Namespace"] == "Shop"
+        for metric in directive["Metrics"]
+    }
+    assert {"ProductCreated", "ProductUpdated", "ProductDeleted"} <= names
+
+
+# --- cold start ---
+
+
+def test_handler_module_import_stays_lean() -> None:
+    """The entry point must not import boto3 (~300 ms; botocore is enough) or Swagger UI."""
+    probe = (
+        "import sys, app.entrypoints.api.handler;"
+        "print(','.join(m for m in ('boto3', 'aws_lambda_powertools.event_handler."
+        "openapi.swagger_ui') if m in sys.modules))"
+    )
+    result = subprocess.run(  # nosec B603 - fixed command line
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == ""
+
+
+def test_product_dates_use_millisecond_precision() -> None:
+    repository = InMemoryProductRepository()
+    api = ApiClient(
+        handler_module.build_handler(
+            repository, clock=lambda: datetime.fromisoformat("2026-11-22T10:00:00.123+00:00")
+        )
+    )
+    created = api.create()
+    assert created["createDate"] == "2026-11-22T10:00:00.123Z"
+    stored: Product = repository.get(created["id"])
+    assert stored.create_date.microsecond == 123000
