@@ -165,3 +165,12 @@ def test_timestamps_have_millisecond_precision_and_round_trip() -> None:
     assert model.utc_now().microsecond % 1000 == 0
     offset = datetime(2026, 1, 2, 4, 4, 5, tzinfo=timezone(timedelta(hours=1)))
     assert model.format_timestamp(offset) == "2026-01-02T03:04:05.000Z"
+
+
+@pytest.mark.parametrize("name, description", [(42, None), ("ok", 7), (None, None)])
+def test_domain_rejects_wrong_types_even_past_the_http_schema(
+    repository: InMemoryProductRepository, name: object, description: object
+) -> None:
+    command = commands.CreateProduct(name=name, description=description)  # type: ignore[arg-type]
+    with pytest.raises(ValidationFailed):
+        command_handlers.create_product(command, repository)
