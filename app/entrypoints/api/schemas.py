@@ -135,6 +135,21 @@ def parse_if_match(header: str | None) -> int | None:
     return int(match.group(1))
 
 
+_PAGE_SIZE = re.compile(r"[0-9]{1,6}")
+
+
+def parse_page_size(raw: str | None) -> int:
+    """The ``pageSize`` query parameter as an int (the domain checks its range)."""
+    if raw is None:
+        return model.PAGE_SIZE_DEFAULT
+    if not _PAGE_SIZE.fullmatch(raw):
+        raise BadRequest(
+            "Invalid request parameters",
+            [FieldError("pageSize", "must be a whole number")],
+        )
+    return int(raw)
+
+
 def _is_json_media_type(content_type: str) -> bool:
     media_type, _, parameters = content_type.partition(";")
     media_type = media_type.strip().lower()
