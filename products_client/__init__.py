@@ -1,0 +1,1 @@
+"""A SigV4-signing Python client and the `products` command line for the products API."""

@@ -1,0 +1,142 @@
+"""The local stand-in for API Gateway: route, authorise (SigV4), invoke the handler, map back.
+
+Independent of HTTP plumbing (see ``server``), so tests can drive it with plain values.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from local_api import events, openapi
+from local_api.sigv4 import MISSING_TOKEN, AuthError, IncomingRequest, KeyPair, verify
+
+LambdaHandler = Callable[[dict[str, Any], Any], Any]
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's request payload quota
+
+logger = logging.getLogger("local_api")
+
+
+@dataclass(frozen=True)
+class GatewayConfig:
+    """What the deployed stack would fix: accepted keys, region, stage, the function's limits."""
+
+    key_pairs: dict[str, KeyPair]
+    region: str
+    stage: str = "local"
+    cors_allow_origin: str = "*"
+    function_name: str = "products-api-local"
+    timeout_seconds: float = 10.0  # the stack's function timeout and memory size
+    memory_mb: int = 1769
+
+
+class LocalGateway:
+    """Answers one HTTP request the way API Gateway + the Lambda proxy integration would."""
+
+    def __init__(self, handler: LambdaHandler, config: GatewayConfig) -> None:
+        self._handler = handler
+        self._config = config
+        # One warm container: invocations run one at a time, like a single Lambda instance (this
+        # also keeps moto's in-process backend, which is not thread-safe, out of trouble).
+        self._invoke_lock = threading.Lock()
+        self._openapi: bytes | None = None
+
+    def handle(self, request: events.HttpRequest) -> events.ProxyResponse:
+        """Route, authorise and invoke; always returns a response (never raises)."""
+        request_id = str(uuid.uuid4())
+        started = time.perf_counter()
+        try:
+            response = self._dispatch(request, request_id)
+        except Exception:  # a bug in this local gateway itself: answer, and say so in the log
+            logger.exception("local gateway error")
+            response = self._error(500, "Internal server error")
+        response.headers.append(("x-amzn-RequestId", request_id))
+        response.headers.append(("x-amz-apigw-id", secrets.token_urlsafe(12)[:16]))
+        if response.body and not any(n.lower() == "content-type" for n, _ in response.headers):
+            response.headers.append(("Content-Type", "application/json"))  # API Gateway's default
+        logger.info(
+            '%s "%s %s%s" %s %.1fms %s',
+            request.source_ip,
+            request.method,
+            request.raw_path,
+            f"?{request.raw_query}" if request.raw_query else "",
+            response.status,
+            (time.perf_counter() - started) * 1000,
+            request_id,
+        )
+        return response
+
+    def _dispatch(self, request: events.HttpRequest, request_id: str) -> events.ProxyResponse:
+        if request.method in ("GET", "HEAD"):
+            extra = self._local_extra(request.raw_path)
+            if extra is not None:
+                return extra
+        route = events.match_route(request.raw_path)
+        if route is None or (request.method not in route.methods and request.method != "OPTIONS"):
+            # API Gateway does not reveal which paths exist: an unknown route looks unauthenticated.
+            error_type, message = MISSING_TOKEN
+            return self._error(403, message, error_type)
+        if request.method == "OPTIONS":
+            return events.cors_preflight(self._config.cors_allow_origin)
+        if request.body is None:  # the server stopped reading at the payload quota
+            return self._error(413, "Request Too Long")
+        try:
+            caller = verify(
+                IncomingRequest(
+                    request.method,
+                    request.raw_path,
+                    request.raw_query,
+                    request.headers,
+                    request.body,
+                ),
+                self._config.key_pairs,
+                self._config.region,
+            )
+        except AuthError as error:
+            logger.warning("403 %s: %s", error.error_type, error.message)
+            if error.detail:
+                logger.info("signature check: %s", error.detail)
+            return self._error(403, error.message, error.error_type)
+        event = events.build_event(request, route, caller, request_id, self._config.stage)
+        return self._invoke(event)
+
+    def _invoke(self, event: dict[str, Any]) -> events.ProxyResponse:
+        context = events.LambdaContext(
+            self._config.function_name, self._config.timeout_seconds, self._config.memory_mb
+        )
+        with self._invoke_lock:
+            try:
+                result = self._handler(event, context)
+            except Exception:  # an unhandled error in the function: API Gateway answers 502
+                logger.exception("the handler raised (API Gateway would answer 502)")
+                return self._error(502, "Internal server error")
+        try:
+            return events.to_http_response(result)
+        except events.MalformedProxyResponse as error:
+            logger.error("malformed Lambda proxy response (API Gateway answers 502): %s", error)
+            return self._error(502, "Internal server error")
+
+    def _error(
+        self, status: int, message: str, error_type: str | None = None
+    ) -> events.ProxyResponse:
+        return events.gateway_error(status, message, error_type, self._config.cors_allow_origin)
+
+    def _local_extra(self, raw_path: str) -> events.ProxyResponse | None:
+        """Local-only, unauthenticated pages: the OpenAPI document and Swagger UI."""
+        if raw_path == "/openapi.json":
+            if self._openapi is None:
+                self._openapi = openapi.render_document().encode()
+            return events.ProxyResponse(200, [("Content-Type", "application/json")], self._openapi)
+        if raw_path in ("/docs", "/docs/"):
+            html = openapi.swagger_html().encode()
+            return events.ProxyResponse(200, [("Content-Type", "text/html; charset=utf-8")], html)
+        if raw_path in openapi.SWAGGER_ASSETS:
+            path, content_type = openapi.SWAGGER_ASSETS[raw_path]
+            return events.ProxyResponse(200, [("Content-Type", content_type)], path.read_bytes())
+        return None

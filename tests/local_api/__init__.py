@@ -1,0 +1,1 @@
+"""Unit tests of the local API Gateway (SigV4 checks, event translation) and the client."""

@@ -1,0 +1,1 @@
+"""Reusable test infrastructure (e.g. DynamoDB Local launcher)."""
