@@ -132,6 +132,7 @@ MALFORMED_BODIES = [
     ("deep nesting", "[" * 100_000 + "]" * 100_000),
     ("deep object nesting", '{"name":' * 50_000 + '"x"' + "}" * 50_000),
     ("binary junk", "\x00\x01\x02\xff\xfe"),
+    ("duplicate key", '{"name": "a", "name": "b"}'),
 ]
 
 

@@ -167,9 +167,17 @@ def _is_json_media_type(content_type: str) -> bool:
     return True
 
 
+def _object_without_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # {"name": "a", "name": "b"} is ambiguous (parsers disagree on which wins): refuse it.
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        raise ValueError("duplicate key in JSON object")
+    return document
+
+
 def _json_loads(text: str) -> Any:
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_object_without_duplicate_keys)
     except RecursionError as error:  # absurdly deep nesting: still the client's fault
         raise BadRequest("Request body is nested too deeply") from error
     except ValueError as error:
