@@ -1,0 +1,36 @@
+"""Builds the CDK app: one products-api stack for the chosen stage, checked by cdk-nag."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+from cdk_nag import AwsSolutionsChecks
+
+from infra.config import StackConfig
+from infra.stack import ProductsApiStack
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def build_app(
+    context: dict[str, Any] | None = None, *, outdir: str | None = None
+) -> tuple[cdk.App, ProductsApiStack]:
+    """The app `cdk synth` runs; tests call it with their own context (e.g. no bundling)."""
+    app = cdk.App(context=context, outdir=outdir)
+    config = StackConfig.from_context(app.node)
+    # Account/region come from the CLI's credentials when there are any; offline the stack stays
+    # environment-agnostic (same template, resolved by CloudFormation at deploy time).
+    environment = cdk.Environment(
+        account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION")
+    )
+    stack = ProductsApiStack(
+        app, config.stack_name, config=config, project_root=PROJECT_ROOT, env=environment
+    )
+    cdk.Tags.of(stack).add("project", "products-api")
+    cdk.Tags.of(stack).add("stage", config.stage)
+    # Every finding fails the synth unless acknowledged (with its reason) next to its construct.
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    return app, stack

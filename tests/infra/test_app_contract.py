@@ -1,0 +1,106 @@
+"""infra/ and app/ never import each other; this is where they are checked to agree."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.adapters import dynamodb_product_repository as adapter
+from infra import contract
+from infra.application import PROJECT_ROOT
+from tests.infra.conftest import Synthesised
+
+pytestmark = pytest.mark.infra
+
+
+def _table_properties(stack: Synthesised) -> dict[str, Any]:
+    (table,) = stack.resources("AWS::DynamoDB::Table").values()
+    properties: dict[str, Any] = table["Properties"]
+    return properties
+
+
+def test_table_key_schema_is_the_one_the_adapter_creates(default_stack: Synthesised) -> None:
+    expected = adapter.table_definition("any-name")
+    properties = _table_properties(default_stack)
+    # Everything the adapter would create (key schema, attributes, billing, any index) matches.
+    for key, value in expected.items():
+        if key != "TableName":
+            assert properties.get(key) == value, key
+    # ...and the real table has no index or sort key the adapter does not know about.
+    assert not ({"GlobalSecondaryIndexes", "LocalSecondaryIndexes"} - set(expected)) & set(
+        properties
+    )
+    assert [k["KeyType"] for k in properties["KeySchema"]] == ["HASH"]
+
+
+def test_role_grants_exactly_the_actions_the_adapter_uses(default_stack: Synthesised) -> None:
+    assert contract.DYNAMODB_ACTIONS == adapter.DYNAMODB_ACTIONS
+    statements = [
+        statement
+        for policy in default_stack.resources("AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    granted = sorted(
+        action
+        for statement in statements
+        for action in (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+        if action.startswith("dynamodb:")
+    )
+    assert granted == sorted(adapter.DYNAMODB_ACTIONS)
+
+
+def test_handler_path_names_a_callable_in_a_file_of_the_packaged_app() -> None:
+    module_name, _, attribute = contract.HANDLER.rpartition(".")
+    source = PROJECT_ROOT / Path(*module_name.split(".")).with_suffix(".py")
+    assert source.is_file(), f"{contract.HANDLER} -> {source} does not exist"
+    assert module_name.split(".")[0] == contract.APP_PACKAGE
+    module = importlib.import_module(module_name)  # lazy module: builds nothing at import time
+    handler = getattr(module, attribute)
+    assert callable(handler)
+    assert list(inspect.signature(handler).parameters) == ["event", "context"]
+
+
+def test_function_environment_satisfies_the_app_settings(
+    default_stack: Synthesised, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The environment the stack gives the function validates as the app's settings, and every
+    variable the stack sets for the app is one the app reads."""
+    from app.entrypoints.api import handler as handler_module
+
+    (function,) = default_stack.resources("AWS::Lambda::Function").values()
+    variables: dict[str, Any] = function["Properties"]["Environment"]["Variables"]
+    for name, value in variables.items():
+        # CloudFormation resolves references at deploy time; any plausible string will do here.
+        monkeypatch.setenv(name, value if isinstance(value, str) else "products-table-abc123")
+    settings = handler_module.Settings.from_environment()
+    assert settings.table_name == "products-table-abc123"
+    assert settings.cors_allow_origin == variables[contract.ENV_CORS_ALLOW_ORIGIN]
+    assert settings.service_name == handler_module.SERVICE_NAME == contract.POWERTOOLS_SERVICE_NAME
+    assert (
+        settings.metrics_namespace
+        == handler_module.METRICS_NAMESPACE
+        == contract.POWERTOOLS_METRICS_NAMESPACE
+    )
+    read_by_app = {
+        field.alias for field in handler_module.Settings.model_fields.values() if field.alias
+    }
+    app_specific = {name for name in variables if not name.startswith("POWERTOOLS_")}
+    assert app_specific <= read_by_app, app_specific - read_by_app
+    required = {
+        field.alias
+        for field in handler_module.Settings.model_fields.values()
+        if field.is_required()
+    }
+    assert required <= set(variables), required - set(variables)
+
+
+def test_infra_does_not_import_the_app() -> None:
+    for source in (PROJECT_ROOT / "infra").rglob("*.py"):
+        text = source.read_text()
+        assert "import app" not in text and "from app" not in text, source

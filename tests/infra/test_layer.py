@@ -1,0 +1,99 @@
+"""The dependencies layer: locked versions only, no runtime-provided SDK, the right binaries."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from aws_cdk import aws_lambda
+
+from infra.application import PROJECT_ROOT
+from infra.layer import (
+    PROVIDED_BY_RUNTIME,
+    LayerRequirements,
+    Target,
+    build_layer,
+    locked_layer_requirements,
+    normalise,
+    verify_layer,
+)
+from infra.stack import ARCHITECTURE, RUNTIME
+
+pytestmark = pytest.mark.infra
+
+
+@pytest.fixture(scope="module")
+def requirements() -> LayerRequirements:
+    return locked_layer_requirements(PROJECT_ROOT)
+
+
+@pytest.fixture(scope="module")
+def target() -> Target:
+    return Target.of(RUNTIME, ARCHITECTURE)
+
+
+def test_target_follows_the_function_runtime_and_architecture(target: Target) -> None:
+    assert target == Target("3.14", "manylinux2014_aarch64", "aarch64")
+    assert target.extension_suffix == ".cpython-314-aarch64-linux-gnu.so"
+    x86 = Target.of(aws_lambda.Runtime.PYTHON_3_13, aws_lambda.Architecture.X86_64)
+    assert x86 == Target("3.13", "manylinux2014_x86_64", "x86_64")
+
+
+def test_requirements_are_exactly_the_locked_versions(requirements: LayerRequirements) -> None:
+    lock = tomllib.loads((PROJECT_ROOT / "poetry.lock").read_text())
+    locked = {normalise(p["name"]): p["version"] for p in lock["package"]}
+    assert requirements.versions == {name: locked[name] for name in requirements.versions}
+    for name, line in requirements.lines.items():
+        assert f"=={requirements.versions[name]}" in line
+        assert "--hash=sha256:" in line, f"{name} is not hash-pinned"
+
+
+def test_requirements_hold_the_runtime_deps_and_leave_out_the_sdk_and_its_own_deps(
+    requirements: LayerRequirements,
+) -> None:
+    kept = set(requirements.versions)
+    assert {"aws-lambda-powertools", "pydantic", "pydantic-core", "aws-xray-sdk"} <= kept
+    assert "jmespath" in kept  # Powertools needs it itself, so it stays though botocore has it
+    assert not kept & PROVIDED_BY_RUNTIME
+    assert PROVIDED_BY_RUNTIME <= requirements.excluded
+    # Only botocore needs these: they come with the runtime's SDK.
+    assert {"urllib3", "python-dateutil", "six"} <= requirements.excluded
+    assert not kept & {"aws-cdk-lib", "constructs", "pytest", "moto"}
+
+
+def test_built_layer_holds_powertools_and_the_pydantic_core_binary_for_the_function(
+    requirements: LayerRequirements, target: Target, tmp_path: Path
+) -> None:
+    """Really builds the layer (pip downloads the locked wheels), as `make synth` does."""
+    build_layer(tmp_path, requirements, target)
+    site = tmp_path / "python"
+    assert verify_layer(site, requirements, target) == []
+    assert (site / "aws_lambda_powertools" / "event_handler" / "api_gateway.py").is_file()
+    binary = site / "pydantic_core" / "_pydantic_core.cpython-314-aarch64-linux-gnu.so"
+    assert binary.is_file()
+    assert binary.read_bytes()[:4] == b"\x7fELF"
+    assert binary.read_bytes()[18] == 0xB7  # e_machine EM_AARCH64 (little-endian low byte)
+    assert not (site / "boto3").exists() and not (site / "botocore").exists()
+    size = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
+    assert size < 40 * 1024 * 1024, f"layer unexpectedly large: {size / 1e6:.1f} MB"
+
+
+def test_verify_layer_rejects_a_binary_for_another_platform(
+    requirements: LayerRequirements, target: Target, tmp_path: Path
+) -> None:
+    site = tmp_path / "python"
+    (site / "aws_lambda_powertools").mkdir(parents=True)
+    (site / "aws_lambda_powertools" / "__init__.py").write_text("")
+    (site / "pydantic_core").mkdir()
+    (site / "pydantic_core" / "_pydantic_core.cpython-311-x86_64-linux-gnu.so").write_bytes(b"")
+    info = site / f"pydantic_core-{requirements.versions['pydantic-core']}.dist-info"
+    info.mkdir()
+    (info / "WHEEL").write_text("Tag: cp311-cp311-manylinux_2_17_x86_64\n")
+    (site / "botocore").mkdir()
+    (site / "botocore-1.0.0.dist-info").mkdir()
+    problems = "\n".join(verify_layer(site, requirements, target))
+    assert "_pydantic_core.cpython-314-aarch64-linux-gnu.so missing" in problems
+    assert "do not match cp314-cp314-*aarch64" in problems
+    assert "botocore is provided by the runtime" in problems
+    assert "pydantic==" in problems  # the rest of the requirements are not installed

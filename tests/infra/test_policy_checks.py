@@ -1,0 +1,92 @@
+"""cdk-nag (AwsSolutions) and cfn-lint, exactly as `make synth` runs them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from constructs import IConstruct
+
+from tests.infra.conftest import SKIP_BUNDLING, Synthesised, cdk_json_context
+
+pytestmark = pytest.mark.infra
+
+
+def _violations(outdir: Path) -> list[tuple[str, str]]:
+    """(rule id, construct path) for every finding in the assembly's validation report."""
+    report = json.loads((outdir / "validation-report.json").read_text())
+    return [
+        (violation["ruleName"], construct["constructPath"])
+        for plugin in report["pluginReports"]
+        for violation in plugin["violations"]
+        for construct in violation["violatingConstructs"]
+    ]
+
+
+def test_cdk_nag_leaves_no_unacknowledged_finding(
+    default_stack: Synthesised, options_stack: Synthesised
+) -> None:
+    # Synthesis would have raised ValidationFailed; the reports confirm the plugin ran clean.
+    assert _violations(default_stack.outdir) == []
+    assert _violations(options_stack.outdir) == []
+
+
+def test_every_acknowledgement_answers_a_real_finding_with_a_real_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Synthesise without the acknowledgements: the findings must be exactly the acknowledged
+    ones, so none is stale and none is hidden by an over-broad acknowledgement."""
+    import infra.stack
+    from infra.application import build_app
+
+    acknowledged: list[tuple[str, str, str]] = []
+
+    def record(construct: IConstruct, rule: str, reason: str) -> None:
+        acknowledged.append((rule, construct.node.path, reason))
+
+    monkeypatch.setattr(infra.stack, "acknowledge", record)
+    monkeypatch.delenv("CDK_DEFAULT_ACCOUNT", raising=False)
+    monkeypatch.delenv("CDK_DEFAULT_REGION", raising=False)
+    app, _ = build_app({**cdk_json_context(), **SKIP_BUNDLING}, outdir=str(tmp_path))
+    with pytest.raises(Exception, match="ValidationFailed"):
+        app.synth()
+    findings = _violations(tmp_path)
+
+    def covers(ack: tuple[str, str, str], finding: tuple[str, str]) -> bool:
+        rule, path, _ = ack
+        return rule == finding[0] and (finding[1] == path or finding[1].startswith(path + "/"))
+
+    assert findings, "expected the reviewed findings to reappear without acknowledgements"
+    for finding in findings:
+        assert any(covers(ack, finding) for ack in acknowledged), f"unacknowledged: {finding}"
+    for ack in acknowledged:
+        assert any(covers(ack, finding) for finding in findings), f"stale acknowledgement: {ack}"
+        assert len(ack[2]) >= 80, f"reason too thin for {ack[0]} on {ack[1]}"
+
+
+def test_cfn_lint_passes_on_the_synthesised_templates(
+    default_stack: Synthesised, options_stack: Synthesised
+) -> None:
+    cfn_lint = Path(sys.executable).with_name("cfn-lint")
+    templates = [str(default_stack.template_path), str(options_stack.template_path)]
+    result = subprocess.run(
+        [str(cfn_lint), *templates], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_cfn_lint_exception_is_limited_to_w3005_on_the_function(
+    default_stack: Synthesised,
+) -> None:
+    silenced: dict[str, Any] = {
+        logical_id: resource["Metadata"]["cfn-lint"]
+        for logical_id, resource in default_stack.template_json["Resources"].items()
+        if "cfn-lint" in resource.get("Metadata", {})
+    }
+    assert list(silenced.values()) == [{"config": {"ignore_checks": ["W3005"]}}]
+    (logical_id,) = silenced
+    assert default_stack.template_json["Resources"][logical_id]["Type"] == "AWS::Lambda::Function"

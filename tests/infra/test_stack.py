@@ -1,0 +1,414 @@
+"""The synthesised template: what operators and the security review rely on."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match
+
+from infra import contract
+from tests.infra.conftest import Synthesised
+
+pytestmark = pytest.mark.infra
+
+TABLE = "AWS::DynamoDB::Table"
+FUNCTION = "AWS::Lambda::Function"
+
+
+def _ref_of(resources: dict[str, Any], resource_type: str) -> str:
+    (logical_id,) = [k for k, v in resources.items() if v["Type"] == resource_type]
+    return logical_id
+
+
+def _logical_id(stack: Synthesised, resource_type: str) -> str:
+    return _ref_of(stack.template_json["Resources"], resource_type)
+
+
+# --- REST API --------------------------------------------------------------------------------
+
+
+def _routes(stack: Synthesised) -> dict[tuple[str, str], dict[str, Any]]:
+    """(HTTP method, path) -> method properties, paths rebuilt from the Resource tree."""
+    resources = stack.template_json["Resources"]
+    api_id = _logical_id(stack, "AWS::ApiGateway::RestApi")
+
+    def path_of(ref: dict[str, Any]) -> str:
+        if "Fn::GetAtt" in ref:  # the root resource
+            assert ref["Fn::GetAtt"] == [api_id, "RootResourceId"]
+            return ""
+        resource = resources[ref["Ref"]]["Properties"]
+        return f"{path_of(resource['ParentId'])}/{resource['PathPart']}"
+
+    return {
+        (m["Properties"]["HttpMethod"], path_of(m["Properties"]["ResourceId"]) or "/"): m[
+            "Properties"
+        ]
+        for m in stack.resources("AWS::ApiGateway::Method").values()
+    }
+
+
+def test_api_exposes_exactly_the_crud_routes_plus_preflight(default_stack: Synthesised) -> None:
+    assert set(_routes(default_stack)) == {
+        ("GET", "/products"),
+        ("POST", "/products"),
+        ("OPTIONS", "/products"),
+        ("GET", "/products/{id}"),
+        ("PUT", "/products/{id}"),
+        ("DELETE", "/products/{id}"),
+        ("OPTIONS", "/products/{id}"),
+    }
+
+
+def test_every_non_options_method_requires_aws_iam(default_stack: Synthesised) -> None:
+    routes = _routes(default_stack)
+    for (method, path), properties in routes.items():
+        if method == "OPTIONS":
+            assert properties["AuthorizationType"] == "NONE", path
+            assert properties["Integration"]["Type"] == "MOCK", path
+        else:
+            assert properties["AuthorizationType"] == "AWS_IAM", (method, path)
+
+
+def test_crud_methods_use_lambda_proxy_integration_of_the_api_function(
+    default_stack: Synthesised,
+) -> None:
+    function_id = _logical_id(default_stack, FUNCTION)
+    for (method, path), properties in _routes(default_stack).items():
+        if method == "OPTIONS":
+            continue
+        integration = properties["Integration"]
+        assert integration["Type"] == "AWS_PROXY", (method, path)
+        assert integration["IntegrationHttpMethod"] == "POST"
+        assert function_id in json.dumps(integration["Uri"])
+
+
+def test_cors_preflight_allows_the_signing_headers(default_stack: Synthesised) -> None:
+    for (method, _), properties in _routes(default_stack).items():
+        if method != "OPTIONS":
+            continue
+        headers = properties["Integration"]["IntegrationResponses"][0]["ResponseParameters"]
+        allowed = headers["method.response.header.Access-Control-Allow-Headers"].strip("'")
+        assert allowed.split(",") == list(contract.CORS_ALLOW_HEADERS)
+        assert headers["method.response.header.Access-Control-Allow-Origin"] == "'*'"
+
+
+def test_lambda_may_be_invoked_only_by_this_api_per_method(default_stack: Synthesised) -> None:
+    permissions = default_stack.resources("AWS::Lambda::Permission").values()
+    assert len(permissions) == 5  # one per CRUD method, no test-invoke permissions
+    for permission in permissions:
+        properties = permission["Properties"]
+        assert properties["Principal"] == "apigateway.amazonaws.com"
+        assert properties["Action"] == "lambda:InvokeFunction"
+        assert "SourceArn" in properties
+
+
+def test_stage_has_access_logs_tracing_throttling_metrics_and_no_payload_logging(
+    default_stack: Synthesised,
+) -> None:
+    stage = default_stack.only("AWS::ApiGateway::Stage")["Properties"]
+    assert stage["StageName"] == "dev"
+    assert stage["TracingEnabled"] is True
+    access_log_format = json.loads(stage["AccessLogSetting"]["Format"])
+    assert {"requestId", "status", "httpMethod", "resourcePath", "userArn"} <= set(
+        access_log_format
+    )
+    assert not any("body" in str(value).lower() for value in access_log_format.values())
+    (settings,) = stage["MethodSettings"]
+    assert settings == {
+        "DataTraceEnabled": False,
+        "HttpMethod": "*",
+        "LoggingLevel": "ERROR",
+        "MetricsEnabled": True,
+        "ResourcePath": "/*",
+        "ThrottlingBurstLimit": 200,
+        "ThrottlingRateLimit": 100,
+    }
+
+
+def test_api_is_regional_and_gateway_errors_carry_cors_headers(
+    default_stack: Synthesised,
+) -> None:
+    default_stack.template.has_resource_properties(
+        "AWS::ApiGateway::RestApi", {"EndpointConfiguration": {"Types": ["REGIONAL"]}}
+    )
+    responses = default_stack.resources("AWS::ApiGateway::GatewayResponse").values()
+    assert {r["Properties"]["ResponseType"] for r in responses} == {"DEFAULT_4XX", "DEFAULT_5XX"}
+    for response in responses:
+        headers = response["Properties"]["ResponseParameters"]
+        assert headers["gatewayresponse.header.Access-Control-Allow-Origin"] == "'*'"
+
+
+def test_options_set_origin_throttling_waf_and_no_account_logging_role(
+    options_stack: Synthesised,
+) -> None:
+    routes = _routes(options_stack)
+    headers = routes[("OPTIONS", "/products")]["Integration"]["IntegrationResponses"][0][
+        "ResponseParameters"
+    ]
+    assert headers["method.response.header.Access-Control-Allow-Origin"] == (
+        "'https://app.example.com'"
+    )
+    stage = options_stack.only("AWS::ApiGateway::Stage")["Properties"]
+    assert stage["StageName"] == "qa"
+    assert stage["MethodSettings"][0]["ThrottlingRateLimit"] == 20
+    assert stage["MethodSettings"][0]["ThrottlingBurstLimit"] == 40
+    association = options_stack.only("AWS::WAFv2::WebACLAssociation")["Properties"]
+    assert association["WebACLArn"].startswith("arn:aws:wafv2:")
+    options_stack.template.resource_count_is("AWS::ApiGateway::Account", 0)
+
+
+# --- Lambda function and layer ---------------------------------------------------------------
+
+
+def test_function_runtime_architecture_tracing_logging_and_sizing(
+    default_stack: Synthesised,
+) -> None:
+    function = default_stack.only(FUNCTION)["Properties"]
+    assert function["Runtime"] == "python3.14"
+    assert function["Architectures"] == ["arm64"]
+    assert function["Handler"] == contract.HANDLER
+    assert function["TracingConfig"] == {"Mode": "Active"}
+    assert function["MemorySize"] == 1769
+    assert function["Timeout"] == 10
+    assert function["LoggingConfig"]["LogFormat"] == "JSON"
+    assert function["LoggingConfig"]["ApplicationLogLevel"] == "INFO"
+    assert function["LoggingConfig"]["LogGroup"] == {
+        "Ref": _logical_id_of_log_group(default_stack, "FunctionLogs")
+    }
+
+
+def _logical_id_of_log_group(stack: Synthesised, prefix: str) -> str:
+    (logical_id,) = [k for k in stack.resources("AWS::Logs::LogGroup") if k.startswith(prefix)]
+    return logical_id
+
+
+def test_newest_python_runtime_aws_cdk_lib_knows_is_used() -> None:
+    from aws_cdk import aws_lambda
+
+    from infra.stack import RUNTIME
+
+    versions = [
+        tuple(int(part) for part in name.split("_")[1:])
+        for name in dir(aws_lambda.Runtime)
+        if name.startswith("PYTHON_3_")
+    ]
+    newest = "python" + ".".join(str(part) for part in max(versions))
+    assert RUNTIME.name == newest
+
+
+def test_function_environment_is_exactly_the_contract(default_stack: Synthesised) -> None:
+    variables = default_stack.only(FUNCTION)["Properties"]["Environment"]["Variables"]
+    table_id = _logical_id(default_stack, TABLE)
+    assert variables == {
+        "TABLE_NAME": {"Ref": table_id},
+        "CORS_ALLOW_ORIGIN": "*",
+        "POWERTOOLS_SERVICE_NAME": "products-api",
+        "POWERTOOLS_METRICS_NAMESPACE": "ProductsApi",
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+        "POWERTOOLS_LOGGER_LOG_EVENT": "false",
+        "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
+    }
+
+
+def test_log_level_option_sets_powertools_and_lambda_levels_together(
+    options_stack: Synthesised,
+) -> None:
+    function = options_stack.only(FUNCTION)["Properties"]
+    assert function["Environment"]["Variables"]["POWERTOOLS_LOG_LEVEL"] == "DEBUG"
+    assert function["Environment"]["Variables"]["CORS_ALLOW_ORIGIN"] == "https://app.example.com"
+    assert function["LoggingConfig"]["ApplicationLogLevel"] == "DEBUG"
+    assert function["MemorySize"] == 1024
+
+
+def test_function_uses_the_dependencies_layer_built_for_its_runtime_and_architecture(
+    default_stack: Synthesised,
+) -> None:
+    layer_id = _logical_id(default_stack, "AWS::Lambda::LayerVersion")
+    function = default_stack.only(FUNCTION)["Properties"]
+    assert function["Layers"] == [{"Ref": layer_id}]
+    layer = default_stack.only("AWS::Lambda::LayerVersion")["Properties"]
+    assert layer["CompatibleRuntimes"] == ["python3.14"]
+    assert layer["CompatibleArchitectures"] == ["arm64"]
+    assert "aws-lambda-powertools" in layer["Description"]
+
+
+def test_function_asset_holds_only_the_application_package(default_stack: Synthesised) -> None:
+    s3_key = default_stack.only(FUNCTION)["Properties"]["Code"]["S3Key"]
+    asset_dir = default_stack.outdir / f"asset.{s3_key.removesuffix('.zip')}"
+    files = sorted(str(p.relative_to(asset_dir)) for p in asset_dir.rglob("*") if p.is_file())
+    assert files, f"no staged function asset in {asset_dir}"
+    assert all(f.startswith(f"{contract.APP_PACKAGE}/") for f in files), files
+    assert all(f.endswith((".py", "py.typed")) for f in files), files
+    assert f"{contract.APP_PACKAGE}/entrypoints/api/handler.py" in files
+    assert not [f for f in files if "__pycache__" in f or "/tests/" in f or "/test_" in f]
+
+
+# --- DynamoDB table --------------------------------------------------------------------------
+
+
+def test_table_is_on_demand_encrypted_recoverable_and_protected(
+    default_stack: Synthesised,
+) -> None:
+    table = default_stack.only(TABLE)
+    properties = table["Properties"]
+    assert "TableName" not in properties  # no hard-coded physical name
+    assert properties["BillingMode"] == "PAY_PER_REQUEST"
+    assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert properties["SSESpecification"] == {"SSEEnabled": True}  # AWS-managed KMS key
+    assert properties["DeletionProtectionEnabled"] is True
+    assert table["DeletionPolicy"] == "Retain"
+    assert table["UpdateReplacePolicy"] == "Retain"
+    assert properties["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert properties["AttributeDefinitions"] == [{"AttributeName": "id", "AttributeType": "S"}]
+    assert "GlobalSecondaryIndexes" not in properties
+    assert "LocalSecondaryIndexes" not in properties
+
+
+def test_throwaway_stage_table_is_deleted_with_the_stack(options_stack: Synthesised) -> None:
+    table = options_stack.only(TABLE)
+    assert table["DeletionPolicy"] == "Delete"
+    assert table["Properties"]["DeletionProtectionEnabled"] is False
+
+
+# --- IAM -------------------------------------------------------------------------------------
+
+
+def _function_role_statements(stack: Synthesised) -> list[dict[str, Any]]:
+    function = stack.only(FUNCTION)["Properties"]
+    role_id = function["Role"]["Fn::GetAtt"][0]
+    role = stack.template_json["Resources"][role_id]["Properties"]
+    assert "ManagedPolicyArns" not in role  # no AWSLambdaBasicExecutionRole
+    assert "Policies" not in role
+    policies = [
+        p["Properties"]
+        for p in stack.resources("AWS::IAM::Policy").values()
+        if {"Ref": role_id} in p["Properties"]["Roles"]
+    ]
+    return [s for p in policies for s in p["PolicyDocument"]["Statement"]]
+
+
+def test_function_role_has_exactly_the_adapter_dynamodb_actions_on_this_table_only(
+    default_stack: Synthesised,
+) -> None:
+    statements = _function_role_statements(default_stack)
+    dynamodb = [s for s in statements if any(a.startswith("dynamodb:") for a in _list(s["Action"]))]
+    assert len(dynamodb) == 1
+    (statement,) = dynamodb
+    assert statement["Effect"] == "Allow"
+    assert sorted(_list(statement["Action"])) == sorted(contract.DYNAMODB_ACTIONS)
+    table_id = _logical_id(default_stack, TABLE)
+    assert _list(statement["Resource"]) == [{"Fn::GetAtt": [table_id, "Arn"]}]
+
+
+def test_function_role_has_no_wildcards_except_x_ray(default_stack: Synthesised) -> None:
+    log_group_id = _logical_id_of_log_group(default_stack, "FunctionLogs")
+    for statement in _function_role_statements(default_stack):
+        actions = _list(statement["Action"])
+        assert not any("*" in a for a in actions), actions
+        if "*" in _list(statement["Resource"]):
+            assert sorted(actions) == ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+        elif actions[0].startswith("logs:"):
+            assert sorted(actions) == ["logs:CreateLogStream", "logs:PutLogEvents"]
+            assert _list(statement["Resource"]) == [{"Fn::GetAtt": [log_group_id, "Arn"]}]
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+# --- Logs, alarms, dashboard, outputs --------------------------------------------------------
+
+
+def test_every_log_group_has_a_retention(default_stack: Synthesised) -> None:
+    groups = default_stack.resources("AWS::Logs::LogGroup")
+    assert len(groups) == 2  # function logs and API access logs
+    for group in groups.values():
+        assert group["Properties"]["RetentionInDays"] == 30
+        assert group["DeletionPolicy"] == "Retain"
+
+
+def test_retention_option_applies_to_every_log_group(options_stack: Synthesised) -> None:
+    for group in options_stack.resources("AWS::Logs::LogGroup").values():
+        assert group["Properties"]["RetentionInDays"] == 90
+        assert group["DeletionPolicy"] == "Delete"
+
+
+def test_alarms_watch_errors_throttles_5xx_and_p99_latency_and_notify_the_topic(
+    default_stack: Synthesised,
+) -> None:
+    topic_id = _logical_id(default_stack, "AWS::SNS::Topic")
+    alarms = {
+        a["Properties"]["AlarmName"]: a["Properties"]
+        for a in default_stack.resources("AWS::CloudWatch::Alarm").values()
+    }
+    expected = {
+        "products-api-dev-function-errors": ("AWS/Lambda", "Errors", "Sum"),
+        "products-api-dev-function-throttles": ("AWS/Lambda", "Throttles", "Sum"),
+        "products-api-dev-api-5xx": ("AWS/ApiGateway", "5XXError", "Sum"),
+        "products-api-dev-api-latency-p99": ("AWS/ApiGateway", "Latency", None),
+    }
+    assert set(alarms) == set(expected)
+    for name, (namespace, metric, statistic) in expected.items():
+        alarm = alarms[name]
+        assert (alarm["Namespace"], alarm["MetricName"]) == (namespace, metric), name
+        assert alarm.get("Statistic") == statistic, name
+        assert alarm["AlarmActions"] == [{"Ref": topic_id}], name
+        assert alarm["OKActions"] == [{"Ref": topic_id}], name
+        assert alarm["TreatMissingData"] == "notBreaching", name
+    latency = alarms["products-api-dev-api-latency-p99"]
+    assert latency["ExtendedStatistic"] == "p99"
+    assert latency["Threshold"] == 2000
+    assert latency["EvaluationPeriods"] == 3
+    stage_dimension = {"Name": "Stage", "Value": Match.any_value()}
+    default_stack.template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {"MetricName": "5XXError", "Dimensions": Match.array_with([stage_dimension])},
+    )
+
+
+def test_alarm_topic_is_kms_encrypted_tls_only_and_open_to_cloudwatch_alarms(
+    default_stack: Synthesised,
+) -> None:
+    topic = default_stack.only("AWS::SNS::Topic")["Properties"]
+    key_id = _logical_id(default_stack, "AWS::KMS::Key")
+    assert topic["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    key = default_stack.only("AWS::KMS::Key")["Properties"]
+    assert key["EnableKeyRotation"] is True
+    policy = default_stack.only("AWS::SNS::TopicPolicy")["Properties"]["PolicyDocument"]
+    statements = {s.get("Sid", ""): s for s in policy["Statement"]}
+    deny = [s for s in statements.values() if s["Effect"] == "Deny"]
+    assert deny and deny[0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    allow = statements["AllowThisAccountsCloudWatchAlarms"]
+    assert allow["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert "aws:SourceAccount" in allow["Condition"]["StringEquals"]
+    key_statements = key["KeyPolicy"]["Statement"]
+    assert any(
+        s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"} for s in key_statements
+    )
+
+
+def test_alarm_email_option_subscribes_the_address(options_stack: Synthesised) -> None:
+    options_stack.template.has_resource_properties(
+        "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "ops@example.com"}
+    )
+
+
+def test_dashboard_exists(default_stack: Synthesised) -> None:
+    default_stack.template.has_resource_properties(
+        "AWS::CloudWatch::Dashboard", {"DashboardName": "products-api-dev"}
+    )
+
+
+def test_outputs_name_the_api_url_table_function_topic_and_dashboard(
+    default_stack: Synthesised,
+) -> None:
+    outputs = default_stack.template_json["Outputs"]
+    assert {"ApiUrl", "TableName", "FunctionName", "AlarmTopicArn", "DashboardName"} <= set(outputs)
+    assert outputs["TableName"]["Value"] == {"Ref": _logical_id(default_stack, TABLE)}
+    assert outputs["FunctionName"]["Value"] == {"Ref": _logical_id(default_stack, FUNCTION)}
+    assert outputs["AlarmTopicArn"]["Value"] == {
+        "Ref": _logical_id(default_stack, "AWS::SNS::Topic")
+    }
+    assert "execute-api" in json.dumps(outputs["ApiUrl"]["Value"])
