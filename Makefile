@@ -56,7 +56,7 @@ lint: install ## black --check, isort --check, flake8, mypy --strict, bandit
 	$(RUN) isort --check-only $(PY_SOURCES)
 	$(RUN) flake8 $(PY_SOURCES)
 	$(RUN) mypy
-	$(RUN) bandit -q -c pyproject.toml -r app infra local_api products_client
+	$(RUN) bandit -q -c pyproject.toml -r app infra local_api products_client benchmarks
 	$(MAKE) --no-print-directory synth
 
 bench: install ## Speed and size benchmarks against budgets (cold start, per-request latency, layer size)
