@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import base64
 import re
+import threading
 import uuid
 from typing import Any
 
 import pytest
 
+from app.domain.ports import ProductRepository
+from app.entrypoints.api.handler import build_handler
 from app.entrypoints.api.schemas import ErrorResponse, ProductPageResponse, ProductResponse
 from tests.conftest import ApiClient, ApiResponse
 
@@ -444,3 +447,40 @@ def test_event_without_headers_is_served(api: ApiClient) -> None:
     event = rest_event("GET", "/products")
     event["headers"] = event["multiValueHeaders"] = None
     assert api.send(event).status == 200
+
+
+def test_concurrent_partial_updates_through_the_handler_both_persist(
+    api: ApiClient, repository: ProductRepository, request: pytest.FixtureRequest
+) -> None:
+    # Two Lambda containers (one handler each, as Lambda never runs two events in one container
+    # at once) update different fields of the same product at the same moment.
+    other_container = ApiClient(build_handler(repository))
+    for round_number in range(10):
+        created = api.create()
+        path = f"/products/{created['id']}"
+        barrier = threading.Barrier(2)
+        statuses: list[int] = []
+
+        def put(client: ApiClient, body: dict[str, str]) -> None:
+            barrier.wait()
+            statuses.append(client.request("PUT", path, body=body).status)
+
+        threads = [
+            threading.Thread(target=put, args=(api, {"name": f"name {round_number}"})),
+            threading.Thread(
+                target=put, args=(other_container, {"description": f"desc {round_number}"})
+            ),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        stored = api.request("GET", path).json
+        assert statuses == [200, 200]
+        assert (stored["name"], stored["description"]) == (
+            f"name {round_number}",
+            f"desc {round_number}",
+        )
+        if request.node.callspec.params["repository"] == "memory":
+            # moto does not lock items (see test_repository_contract); DynamoDB Local checks this.
+            assert stored["version"] == 3
