@@ -22,7 +22,7 @@ T0 = datetime(2026, 11, 22, 10, 0, 0, 123000, tzinfo=timezone.utc)
 
 def make_product(name: str = "Widget", description: str | None = "A widget") -> Product:
     return Product(
-        id=str(uuid.uuid4()),
+        product_id=str(uuid.uuid4()),
         name=name,
         description=description,
         create_date=T0,
@@ -35,7 +35,7 @@ def all_pages(repository: ProductRepository, page_size: int) -> list[list[Produc
     pages = []
     after: str | None = None
     while True:
-        page = repository.list(page_size, after)
+        page = repository.list_page(page_size, after)
         pages.append(page.products)
         if page.last_evaluated_id is None:
             return pages
@@ -54,14 +54,14 @@ class ProductRepositoryContract:
     def test_added_product_reads_back_identically(self, repository: ProductRepository) -> None:
         product = make_product("Ünïcode ☕ 名前", "line one\nline two\ttabbed")
         repository.add(product)
-        assert repository.get(product.id) == product
+        assert repository.get(product.product_id) == product
 
     def test_product_without_description_reads_back_with_none(
         self, repository: ProductRepository
     ) -> None:
         product = make_product(description=None)
         repository.add(product)
-        assert repository.get(product.id).description is None
+        assert repository.get(product.product_id).description is None
 
     def test_get_of_absent_product_raises_not_found(self, repository: ProductRepository) -> None:
         with pytest.raises(ProductNotFound):
@@ -73,34 +73,34 @@ class ProductRepositoryContract:
         product = make_product()
         repository.add(product)
         later = T0 + timedelta(seconds=5)
-        updated = repository.update(product.id, {"name": "Gadget"}, later, None)
+        updated = repository.update(product.product_id, {"name": "Gadget"}, later, None)
         expected = dataclasses.replace(product, name="Gadget", last_update_date=later, version=2)
         assert updated == expected
-        assert repository.get(product.id) == expected
+        assert repository.get(product.product_id) == expected
 
     def test_update_with_null_description_clears_it(self, repository: ProductRepository) -> None:
         product = make_product()
         repository.add(product)
-        updated = repository.update(product.id, {"description": None}, T0, None)
+        updated = repository.update(product.product_id, {"description": None}, T0, None)
         assert updated.description is None and updated.name == product.name
-        assert repository.get(product.id).description is None
+        assert repository.get(product.product_id).description is None
 
     def test_update_with_matching_version_succeeds(self, repository: ProductRepository) -> None:
         product = make_product()
         repository.add(product)
-        assert repository.update(product.id, {"description": "x"}, T0, 1).version == 2
-        assert repository.update(product.id, {"description": "y"}, T0, 2).version == 3
+        assert repository.update(product.product_id, {"description": "x"}, T0, 1).version == 2
+        assert repository.update(product.product_id, {"description": "y"}, T0, 2).version == 3
 
     def test_update_with_stale_version_raises_conflict_and_changes_nothing(
         self, repository: ProductRepository
     ) -> None:
         product = make_product()
         repository.add(product)
-        repository.update(product.id, {"name": "v2"}, T0, None)
+        repository.update(product.product_id, {"name": "v2"}, T0, None)
         with pytest.raises(VersionConflict) as conflict:
-            repository.update(product.id, {"name": "stale"}, T0, 1)
+            repository.update(product.product_id, {"name": "stale"}, T0, 1)
         assert (conflict.value.expected, conflict.value.actual) == (1, 2)
-        assert repository.get(product.id).name == "v2"
+        assert repository.get(product.product_id).name == "v2"
 
     def test_update_of_absent_product_raises_not_found_and_creates_nothing(
         self, repository: ProductRepository
@@ -115,11 +115,11 @@ class ProductRepositoryContract:
     def test_delete_removes_the_product(self, repository: ProductRepository) -> None:
         product = make_product()
         repository.add(product)
-        repository.delete(product.id, None)
+        repository.delete(product.product_id, None)
         with pytest.raises(ProductNotFound):
-            repository.get(product.id)
+            repository.get(product.product_id)
         with pytest.raises(ProductNotFound):
-            repository.delete(product.id, None)
+            repository.delete(product.product_id, None)
 
     def test_delete_with_stale_version_raises_conflict_and_keeps_product(
         self, repository: ProductRepository
@@ -127,27 +127,27 @@ class ProductRepositoryContract:
         product = make_product()
         repository.add(product)
         with pytest.raises(VersionConflict):
-            repository.delete(product.id, 7)
-        assert repository.get(product.id) == product
-        repository.delete(product.id, 1)
+            repository.delete(product.product_id, 7)
+        assert repository.get(product.product_id) == product
+        repository.delete(product.product_id, 1)
         with pytest.raises(ProductNotFound):
-            repository.get(product.id)
+            repository.get(product.product_id)
 
     def test_list_of_empty_store_is_one_empty_last_page(
         self, repository: ProductRepository
     ) -> None:
-        page = repository.list(20, None)
+        page = repository.list_page(20, None)
         assert page.products == [] and page.last_evaluated_id is None
 
     @pytest.mark.parametrize("page_size", [1, 3, 4, 6, 12, 13, 100])
     def test_paging_returns_every_product_once_in_full_pages(
         self, repository: ProductRepository, page_size: int
     ) -> None:
-        products = {p.id: p for p in (make_product(f"p{i}") for i in range(12))}
+        products = {p.product_id: p for p in (make_product(f"p{i}") for i in range(12))}
         for product in products.values():
             repository.add(product)
         pages = all_pages(repository, page_size)
-        seen = [p.id for page in pages for p in page]
+        seen = [p.product_id for page in pages for p in page]
         assert sorted(seen) == sorted(products)  # every product, exactly once
         assert all(len(page) == page_size for page in pages[:-1])  # all but the last are full
         assert 1 <= len(pages[-1]) <= page_size  # no empty trailing page
@@ -163,7 +163,7 @@ class ProductRepositoryContract:
 
             def change(field: str, value: str) -> None:
                 barrier.wait()
-                repository.update(product.id, {field: value}, T0, None)
+                repository.update(product.product_id, {field: value}, T0, None)
 
             threads = [
                 threading.Thread(target=change, args=("name", f"name {round_number}")),
@@ -173,7 +173,7 @@ class ProductRepositoryContract:
                 thread.start()
             for thread in threads:
                 thread.join()
-            stored = repository.get(product.id)
+            stored = repository.get(product.product_id)
             # Neither write may undo the other (a read-modify-write adapter would lose one field).
             assert (stored.name, stored.description) == (
                 f"name {round_number}",

@@ -27,9 +27,9 @@ class InMemoryProductRepository:
     def add(self, product: Product) -> None:
         with self._lock:
             self._request()
-            if product.id in self._products:
-                raise AssertionError(f"id clash on {product.id}")
-            self._products[product.id] = product
+            if product.product_id in self._products:
+                raise AssertionError(f"id clash on {product.product_id}")
+            self._products[product.product_id] = product
 
     def get(self, product_id: str) -> Product:
         with self._lock:
@@ -74,10 +74,10 @@ class InMemoryProductRepository:
             self._current(product_id, expected_version)
             del self._products[product_id]
 
-    def list(self, page_size: int, after_id: str | None) -> Page:  # noqa: A003 - port verb
+    def list_page(self, page_size: int, after_id: str | None) -> Page:
         with self._lock:
             self._request()
             ids = sorted(i for i in self._products if after_id is None or i > after_id)
             page = [self._products[i] for i in ids[:page_size]]
             more = len(ids) > page_size
-            return Page(page, page[-1].id if more else None)
+            return Page(page, page[-1].product_id if more else None)

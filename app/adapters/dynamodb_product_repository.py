@@ -148,7 +148,7 @@ class DynamoDBProductRepository:
         except ClientError as error:
             _raise_condition_failure(product_id, expected_version, error)
 
-    def list(self, page_size: int, after_id: str | None) -> Page:  # noqa: A003 - port verb
+    def list_page(self, page_size: int, after_id: str | None) -> Page:
         """One Scan for ``page_size + 1`` items: the extra item only tells that more follow.
 
         Asking for one more than the page means a page that ends exactly at the end of the table
@@ -168,7 +168,7 @@ class DynamoDBProductRepository:
         products = [_from_item(item) for item in response.get("Items", [])]
         if len(products) > page_size:
             products = products[:page_size]
-            return Page(products, products[-1].id)
+            return Page(products, products[-1].product_id)
         last_key = response.get("LastEvaluatedKey")
         if last_key and len(products) < page_size:
             # Only reachable if DynamoDB cut the scan short (1 MB): continue where it stopped.
@@ -213,7 +213,7 @@ def _key(product_id: str) -> dict[str, Any]:
 
 def _to_item(product: Product) -> dict[str, Any]:
     item: dict[str, Any] = {
-        PARTITION_KEY: {"S": product.id},
+        PARTITION_KEY: {"S": product.product_id},
         "name": {"S": product.name},
         "createDate": {"S": format_timestamp(product.create_date)},
         "lastUpdateDate": {"S": format_timestamp(product.last_update_date)},
@@ -226,7 +226,7 @@ def _to_item(product: Product) -> dict[str, Any]:
 
 def _from_item(item: dict[str, Any]) -> Product:
     return Product(
-        id=item[PARTITION_KEY]["S"],
+        product_id=item[PARTITION_KEY]["S"],
         name=item["name"]["S"],
         description=item["description"]["S"] if "description" in item else None,
         create_date=parse_timestamp(item["createDate"]["S"]),

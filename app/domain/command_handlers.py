@@ -32,7 +32,7 @@ def create_product(
         raise ValidationFailed(errors)
     now = clock()
     product = model.Product(
-        id=new_id(),
+        product_id=new_id(),
         name=name,
         description=command.description,
         create_date=now,
@@ -93,7 +93,7 @@ def list_products(
             ]
         )
     after_id = model.decode_page_token(query.page_token) if query.page_token is not None else None
-    page = repository.list(query.page_size, after_id)
+    page = repository.list_page(query.page_size, after_id)
     next_token = model.encode_page_token(page.last_evaluated_id) if page.last_evaluated_id else None
     return page.products, next_token
 

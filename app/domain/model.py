@@ -29,7 +29,7 @@ _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[
 class Product:
     """A product as stored; ``version`` starts at 1 and grows by one per update."""
 
-    id: str  # noqa: A003 - the entity's public attribute name
+    product_id: str  # "id" in the API; not named id so it never shadows the builtin
     name: str
     description: str | None
     create_date: datetime
@@ -80,12 +80,12 @@ def name_errors(name: object) -> tuple[str | None, list[FieldError]]:
     trimmed = name.strip()
     if not trimmed:
         return None, [FieldError("name", "must not be empty or only whitespace")]
-    errors = []
+    # Too long is reason enough; scanning megabytes character by character would only burn CPU.
     if len(trimmed) > NAME_MAX_LENGTH:
-        errors.append(FieldError("name", f"must be at most {NAME_MAX_LENGTH} characters"))
+        return trimmed, [FieldError("name", f"must be at most {NAME_MAX_LENGTH} characters")]
     if _has_forbidden_character(trimmed):
-        errors.append(FieldError("name", "must not contain control characters"))
-    return trimmed, errors
+        return trimmed, [FieldError("name", "must not contain control characters")]
+    return trimmed, []
 
 
 def description_errors(description: object) -> list[FieldError]:
@@ -94,18 +94,15 @@ def description_errors(description: object) -> list[FieldError]:
         return []
     if not isinstance(description, str):
         return [FieldError("description", "must be a string or null")]
-    errors = []
     if len(description) > DESCRIPTION_MAX_LENGTH:
-        errors.append(
-            FieldError("description", f"must be at most {DESCRIPTION_MAX_LENGTH} characters")
-        )
+        return [FieldError("description", f"must be at most {DESCRIPTION_MAX_LENGTH} characters")]
     if _has_forbidden_character(description, _DESCRIPTION_ALLOWED_CONTROLS):
-        errors.append(
+        return [
             FieldError(
                 "description", "must not contain control characters other than newlines and tabs"
             )
-        )
-    return errors
+        ]
+    return []
 
 
 def encode_page_token(last_evaluated_id: str) -> str:

@@ -35,5 +35,5 @@ class ProductRepository(Protocol):
     def delete(self, product_id: str, expected_version: int | None) -> None:
         """Remove the product."""
 
-    def list(self, page_size: int, after_id: str | None) -> Page:  # noqa: A003 - port verb
+    def list_page(self, page_size: int, after_id: str | None) -> Page:
         """Up to ``page_size`` products after ``after_id``; a full page unless it is the last."""

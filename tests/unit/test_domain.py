@@ -45,7 +45,7 @@ def test_create_uses_injected_clock_and_id_and_trims_name(
 
 
 def test_default_ids_are_canonical_uuids(repository: InMemoryProductRepository) -> None:
-    ids = {create(repository).id for _ in range(50)}
+    ids = {create(repository).product_id for _ in range(50)}
     assert len(ids) == 50 and all(model.is_product_id(i) for i in ids)
 
 
@@ -76,7 +76,7 @@ def test_name_of_exactly_200_characters_after_trimming_is_valid() -> None:
 def test_update_without_changes_is_rejected(repository: InMemoryProductRepository) -> None:
     product = create(repository)
     with pytest.raises(ValidationFailed):
-        command_handlers.update_product(commands.UpdateProduct(product.id), repository)
+        command_handlers.update_product(commands.UpdateProduct(product.product_id), repository)
 
 
 def test_update_keeps_create_date_and_moves_last_update_date(
@@ -85,7 +85,7 @@ def test_update_keeps_create_date_and_moves_last_update_date(
     product = create(repository)
     later = T0 + timedelta(minutes=5)
     updated = command_handlers.update_product(
-        commands.UpdateProduct(product.id, description=None, expected_version=1),
+        commands.UpdateProduct(product.product_id, description=None, expected_version=1),
         repository,
         clock=lambda: later,
     )
@@ -96,7 +96,7 @@ def test_update_with_stale_version_raises_conflict(repository: InMemoryProductRe
     product = create(repository)
     with pytest.raises(VersionConflict):
         command_handlers.update_product(
-            commands.UpdateProduct(product.id, name="x", expected_version=2), repository
+            commands.UpdateProduct(product.product_id, name="x", expected_version=2), repository
         )
 
 
@@ -125,11 +125,11 @@ def test_list_rejects_page_size_out_of_range(
 
 
 def test_list_token_continues_after_last_product(repository: InMemoryProductRepository) -> None:
-    ids = sorted(create(repository).id for _ in range(3))
+    ids = sorted(create(repository).product_id for _ in range(3))
     first, token = command_handlers.list_products(commands.ListProducts(2), repository)
-    assert [p.id for p in first] == ids[:2] and token is not None
+    assert [p.product_id for p in first] == ids[:2] and token is not None
     second, last = command_handlers.list_products(commands.ListProducts(2, token), repository)
-    assert [p.id for p in second] == ids[2:] and last is None
+    assert [p.product_id for p in second] == ids[2:] and last is None
 
 
 def test_page_token_round_trips_and_is_url_safe_without_padding() -> None:

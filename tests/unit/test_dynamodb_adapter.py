@@ -46,8 +46,8 @@ def test_scan_cut_short_by_size_limit_continues_where_dynamodb_stopped(
         {"Items": [_item(IDS[0]), _item(IDS[1])], "LastEvaluatedKey": {"id": {"S": IDS[1]}}},
     )
     with stubber:
-        page = repository.list(5, None)
-    assert [p.id for p in page.products] == IDS and page.last_evaluated_id == IDS[1]
+        page = repository.list_page(5, None)
+    assert [p.product_id for p in page.products] == IDS and page.last_evaluated_id == IDS[1]
 
 
 def test_unexpected_error_on_conditional_write_is_not_disguised(

@@ -130,7 +130,7 @@ def test_unexpected_dynamodb_error_is_a_generic_500_revealing_nothing() -> None:
 class BrokenRepository(InMemoryProductRepository):
     """A repository with a bug: every listing fails unexpectedly."""
 
-    def list(self, page_size: int, after_id: str | None) -> Page:  # noqa: A003
+    def list_page(self, page_size: int, after_id: str | None) -> Page:
         raise KeyError("internal table layout")
 
 

@@ -138,7 +138,9 @@ def build_resolver(
             new_id,
         )
         count("ProductCreated")
-        return _product_response(product, HTTPStatus.CREATED, Location=f"/products/{product.id}")
+        return _product_response(
+            product, HTTPStatus.CREATED, Location=f"/products/{product.product_id}"
+        )
 
     @app.get(
         "/products",

@@ -105,7 +105,7 @@ class ErrorResponse(BaseModel):
 def product_to_json(product: model.Product) -> dict[str, Any]:
     """The API representation of a product (matches :class:`ProductResponse`)."""
     return {
-        "id": product.id,
+        "id": product.product_id,
         "name": product.name,
         "description": product.description,
         "createDate": model.format_timestamp(product.create_date),
