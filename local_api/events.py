@@ -21,6 +21,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.entrypoints.api import routes
 from local_api.sigv4 import VerifiedCaller, parse_query
 
 ACCOUNT_ID = "123456789012"
@@ -32,9 +33,7 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "/products/{id}": ("GET", "PUT", "DELETE"),
 }
 # The stack's preflight answer (CorsOptions on /products, inherited by /products/{id}).
-CORS_ALLOW_HEADERS = (
-    "Authorization,Content-Type,X-Amz-Date,X-Amz-Security-Token,X-Amz-Content-Sha256,If-Match"
-)
+CORS_ALLOW_HEADERS = ",".join(routes.CORS_ALLOW_HEADERS)  # the app's list; infra's is tested equal
 CORS_ALLOW_METHODS = "GET,POST,PUT,DELETE,OPTIONS"
 CORS_MAX_AGE_SECONDS = "3600"
 

@@ -8,8 +8,10 @@ second read, so concurrent updates of different fields never overwrite each othe
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -176,22 +178,18 @@ class DynamoDBProductRepository:
         return Page(products, None)
 
 
-class _translated_errors:
-    """Context manager: DynamoDB throttling/outage -> RepositoryUnavailable; the rest re-raised."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(
-        self, exc_type: Any, error: BaseException | None, traceback: Any
-    ) -> Literal[False]:
-        if isinstance(error, ClientError):
-            code = error.response.get("Error", {}).get("Code", "")
-            if code in _UNAVAILABLE_ERROR_CODES:
-                raise RepositoryUnavailable(code) from error
-        elif isinstance(error, BotoCoreError):  # connection and read timeouts, endpoint errors
-            raise RepositoryUnavailable(type(error).__name__) from error
-        return False
+@contextlib.contextmanager
+def _translated_errors() -> Iterator[None]:
+    """DynamoDB throttling or outage -> RepositoryUnavailable; anything else propagates."""
+    try:
+        yield
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code in _UNAVAILABLE_ERROR_CODES:
+            raise RepositoryUnavailable(code) from error
+        raise
+    except BotoCoreError as error:  # connection and read timeouts, endpoint errors
+        raise RepositoryUnavailable(type(error).__name__) from error
 
 
 def _raise_condition_failure(

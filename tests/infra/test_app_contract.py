@@ -104,3 +104,10 @@ def test_infra_does_not_import_the_app() -> None:
     for source in (PROJECT_ROOT / "infra").rglob("*.py"):
         text = source.read_text()
         assert "import app" not in text and "from app" not in text, source
+
+
+def test_cors_allow_headers_agree_with_the_app() -> None:
+    """The stack's preflight allows exactly the headers the function's CORS config allows."""
+    from app.entrypoints.api import routes
+
+    assert contract.CORS_ALLOW_HEADERS == tuple(routes.CORS_ALLOW_HEADERS)
