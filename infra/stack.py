@@ -16,7 +16,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct, IConstruct
 
-from infra import contract
+from app import contract  # the dependency-free data sheet, never the app itself
 from infra.config import StackConfig
 from infra.layer import dependencies_layer
 from infra.monitoring import Monitoring
@@ -45,6 +45,8 @@ APP_ASSET_EXCLUDES = (
     "conftest.py",
 )
 
+# Every method the API routes, in first-seen order (the CORS preflight allows these).
+_ALL_METHODS = list(dict.fromkeys(m for methods in contract.ROUTES.values() for m in methods))
 _KEY_TYPES = {
     "S": dynamodb.AttributeType.STRING,
     "N": dynamodb.AttributeType.NUMBER,
@@ -192,8 +194,8 @@ class ProductsApiStack(cdk.Stack):
             environment={
                 contract.ENV_TABLE_NAME: self.table.table_name,
                 contract.ENV_CORS_ALLOW_ORIGIN: config.cors_allow_origin,
-                "POWERTOOLS_SERVICE_NAME": contract.POWERTOOLS_SERVICE_NAME,
-                "POWERTOOLS_METRICS_NAMESPACE": contract.POWERTOOLS_METRICS_NAMESPACE,
+                "POWERTOOLS_SERVICE_NAME": contract.SERVICE_NAME,
+                "POWERTOOLS_METRICS_NAMESPACE": contract.METRICS_NAMESPACE,
                 "POWERTOOLS_LOG_LEVEL": config.log_level,
                 # No payloads in logs or traces: product data stays out of CloudWatch and X-Ray.
                 "POWERTOOLS_LOGGER_LOG_EVENT": "false",
@@ -255,19 +257,19 @@ class ProductsApiStack(cdk.Stack):
         )
         preflight = apigw.CorsOptions(
             allow_origins=[config.cors_allow_origin],
-            allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+            allow_methods=[*_ALL_METHODS, "OPTIONS"],
             allow_headers=list(contract.CORS_ALLOW_HEADERS),
-            max_age=cdk.Duration.hours(1),
+            max_age=cdk.Duration.seconds(contract.CORS_MAX_AGE_SECONDS),
         )
         # One integration, one invoke permission per method (scoped to that method's ARN), and
         # no extra permission for the console's test-invoke: it would only widen the policy.
         integration = apigw.LambdaIntegration(self.function, allow_test_invoke=False)
-        products = api.root.add_resource("products", default_cors_preflight_options=preflight)
-        product = products.add_resource("{id}")
-        for method in ("GET", "POST"):
-            products.add_method(method, integration)
-        for method in ("GET", "PUT", "DELETE"):
-            product.add_method(method, integration)
+        # Preflight on /products is inherited by every resource below it.
+        api.root.add_resource("products", default_cors_preflight_options=preflight)
+        for path, methods in contract.ROUTES.items():
+            resource = api.root.resource_for_path(path)
+            for method in methods:
+                resource.add_method(method, integration)
         self._gateway_responses(api)
         if config.web_acl_arn:
             wafv2.CfnWebACLAssociation(

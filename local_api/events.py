@@ -21,21 +21,18 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.entrypoints.api import routes
+from app import contract
 from local_api.sigv4 import VerifiedCaller, parse_query
 
 ACCOUNT_ID = "123456789012"
 API_ID = "localapi00"
 
 # The API's resources and methods, as the CDK stack declares them (plus OPTIONS: CORS preflight).
-ROUTES: dict[str, tuple[str, ...]] = {
-    "/products": ("GET", "POST"),
-    "/products/{id}": ("GET", "PUT", "DELETE"),
-}
+ROUTES = contract.ROUTES
 # The stack's preflight answer (CorsOptions on /products, inherited by /products/{id}).
-CORS_ALLOW_HEADERS = ",".join(routes.CORS_ALLOW_HEADERS)  # the app's list; infra's is tested equal
-CORS_ALLOW_METHODS = "GET,POST,PUT,DELETE,OPTIONS"
-CORS_MAX_AGE_SECONDS = "3600"
+CORS_ALLOW_HEADERS = ",".join(contract.CORS_ALLOW_HEADERS)
+CORS_ALLOW_METHODS = ",".join([*dict.fromkeys(m for ms in ROUTES.values() for m in ms), "OPTIONS"])
+CORS_MAX_AGE_SECONDS = str(contract.CORS_MAX_AGE_SECONDS)
 
 Headers = list[tuple[str, str]]
 

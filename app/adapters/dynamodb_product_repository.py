@@ -15,22 +15,16 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from app import contract
 from app.domain.exceptions import ProductNotFound, RepositoryUnavailable, VersionConflict
 from app.domain.model import Page, Product, format_timestamp, parse_timestamp
 
 if TYPE_CHECKING:  # type stubs only; never imported at run time
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
-PARTITION_KEY = "id"
-
+PARTITION_KEY = contract.PARTITION_KEY
 # The actions this adapter calls: the CDK stack grants exactly these (a test checks they agree).
-DYNAMODB_ACTIONS: tuple[str, ...] = (
-    "dynamodb:GetItem",
-    "dynamodb:PutItem",
-    "dynamodb:UpdateItem",
-    "dynamodb:DeleteItem",
-    "dynamodb:Scan",
-)
+DYNAMODB_ACTIONS = contract.DYNAMODB_ACTIONS
 
 # Throttling and server-side failures are worth retrying later (503); anything else is our bug.
 _UNAVAILABLE_ERROR_CODES = frozenset(
@@ -50,7 +44,9 @@ def table_definition(table_name: str) -> dict[str, Any]:
     return {
         "TableName": table_name,
         "KeySchema": [{"AttributeName": PARTITION_KEY, "KeyType": "HASH"}],
-        "AttributeDefinitions": [{"AttributeName": PARTITION_KEY, "AttributeType": "S"}],
+        "AttributeDefinitions": [
+            {"AttributeName": PARTITION_KEY, "AttributeType": contract.PARTITION_KEY_TYPE}
+        ],
         "BillingMode": "PAY_PER_REQUEST",
     }
 

@@ -41,6 +41,24 @@ class Synthesised:
         found = self.template.find_resources(resource_type)
         return {logical_id: dict(resource) for logical_id, resource in found.items()}
 
+    def routes(self) -> dict[tuple[str, str], dict[str, Any]]:
+        """(HTTP method, path) -> API Gateway method properties, paths rebuilt from resources."""
+        resources = self.template_json["Resources"]
+
+        def path_of(ref: dict[str, Any]) -> str:
+            if "Fn::GetAtt" in ref:  # the API's root resource
+                assert ref["Fn::GetAtt"][1] == "RootResourceId"
+                return ""
+            resource = resources[ref["Ref"]]["Properties"]
+            return f"{path_of(resource['ParentId'])}/{resource['PathPart']}"
+
+        return {
+            (m["Properties"]["HttpMethod"], path_of(m["Properties"]["ResourceId"]) or "/"): m[
+                "Properties"
+            ]
+            for m in self.resources("AWS::ApiGateway::Method").values()
+        }
+
     def only(self, resource_type: str) -> dict[str, Any]:
         """The single resource of a type (fails if there are zero or several)."""
         found = self.resources(resource_type)

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from app import contract
 from app.adapters import dynamodb_product_repository as adapter
-from infra import contract
 from infra.application import PROJECT_ROOT
 from tests.infra.conftest import Synthesised
 
@@ -81,33 +81,52 @@ def test_function_environment_satisfies_the_app_settings(
     settings = handler_module.Settings.from_environment()
     assert settings.table_name == "products-table-abc123"
     assert settings.cors_allow_origin == variables[contract.ENV_CORS_ALLOW_ORIGIN]
-    assert settings.service_name == handler_module.SERVICE_NAME == contract.POWERTOOLS_SERVICE_NAME
+    assert settings.service_name == handler_module.SERVICE_NAME == contract.SERVICE_NAME
     assert (
-        settings.metrics_namespace
-        == handler_module.METRICS_NAMESPACE
-        == contract.POWERTOOLS_METRICS_NAMESPACE
+        settings.metrics_namespace == handler_module.METRICS_NAMESPACE == contract.METRICS_NAMESPACE
     )
     read_by_app = {
-        field.alias for field in handler_module.Settings.model_fields.values() if field.alias
+        field.validation_alias
+        for field in handler_module.Settings.model_fields.values()
+        if field.validation_alias
     }
     app_specific = {name for name in variables if not name.startswith("POWERTOOLS_")}
     assert app_specific <= read_by_app, app_specific - read_by_app
     required = {
-        field.alias
+        field.validation_alias
         for field in handler_module.Settings.model_fields.values()
         if field.is_required()
     }
     assert required <= set(variables), required - set(variables)
 
 
-def test_infra_does_not_import_the_app() -> None:
+def test_infra_reads_only_the_contract_module_of_the_app() -> None:
+    allowed = "from app import contract"
     for source in (PROJECT_ROOT / "infra").rglob("*.py"):
-        text = source.read_text()
+        lines = [line for line in source.read_text().splitlines() if allowed not in line]
+        text = "\n".join(lines)
         assert "import app" not in text and "from app" not in text, source
 
 
-def test_cors_allow_headers_agree_with_the_app() -> None:
-    """The stack's preflight allows exactly the headers the function's CORS config allows."""
-    from app.entrypoints.api import routes
+def test_contract_module_imports_nothing_from_the_app() -> None:
+    text = (PROJECT_ROOT / "app" / "contract.py").read_text()
+    imports = [line for line in text.splitlines() if line.startswith(("import ", "from "))]
+    assert imports == ["from __future__ import annotations"]
 
-    assert contract.CORS_ALLOW_HEADERS == tuple(routes.CORS_ALLOW_HEADERS)
+
+def test_resolver_stack_and_local_gateway_route_the_same_set(default_stack: Synthesised) -> None:
+    """Powertools' routes, API Gateway's resources and the local gateway's table are one set."""
+    from app.entrypoints.api import routes
+    from local_api import events
+
+    expected = {(path, method) for path, methods in contract.ROUTES.items() for method in methods}
+    # The OpenAPI document is generated from the resolver's own route table.
+    in_resolver = {
+        (path, method.upper())
+        for path, operations in routes.openapi_document()["paths"].items()
+        for method in operations
+    }
+    assert in_resolver == expected
+    in_stack = {(path, method) for method, path in default_stack.routes() if method != "OPTIONS"}
+    assert in_stack == expected
+    assert {(path, m) for path, methods in events.ROUTES.items() for m in methods} == expected

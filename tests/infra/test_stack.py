@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match
 
-from infra import contract
+from app import contract
 from tests.infra.conftest import Synthesised
 
 pytestmark = pytest.mark.infra
@@ -29,28 +29,8 @@ def _logical_id(stack: Synthesised, resource_type: str) -> str:
 # --- REST API --------------------------------------------------------------------------------
 
 
-def _routes(stack: Synthesised) -> dict[tuple[str, str], dict[str, Any]]:
-    """(HTTP method, path) -> method properties, paths rebuilt from the Resource tree."""
-    resources = stack.template_json["Resources"]
-    api_id = _logical_id(stack, "AWS::ApiGateway::RestApi")
-
-    def path_of(ref: dict[str, Any]) -> str:
-        if "Fn::GetAtt" in ref:  # the root resource
-            assert ref["Fn::GetAtt"] == [api_id, "RootResourceId"]
-            return ""
-        resource = resources[ref["Ref"]]["Properties"]
-        return f"{path_of(resource['ParentId'])}/{resource['PathPart']}"
-
-    return {
-        (m["Properties"]["HttpMethod"], path_of(m["Properties"]["ResourceId"]) or "/"): m[
-            "Properties"
-        ]
-        for m in stack.resources("AWS::ApiGateway::Method").values()
-    }
-
-
 def test_api_exposes_exactly_the_crud_routes_plus_preflight(default_stack: Synthesised) -> None:
-    assert set(_routes(default_stack)) == {
+    assert set(default_stack.routes()) == {
         ("GET", "/products"),
         ("POST", "/products"),
         ("OPTIONS", "/products"),
@@ -62,7 +42,7 @@ def test_api_exposes_exactly_the_crud_routes_plus_preflight(default_stack: Synth
 
 
 def test_every_non_options_method_requires_aws_iam(default_stack: Synthesised) -> None:
-    routes = _routes(default_stack)
+    routes = default_stack.routes()
     for (method, path), properties in routes.items():
         if method == "OPTIONS":
             assert properties["AuthorizationType"] == "NONE", path
@@ -75,7 +55,7 @@ def test_crud_methods_use_lambda_proxy_integration_of_the_api_function(
     default_stack: Synthesised,
 ) -> None:
     function_id = _logical_id(default_stack, FUNCTION)
-    for (method, path), properties in _routes(default_stack).items():
+    for (method, path), properties in default_stack.routes().items():
         if method == "OPTIONS":
             continue
         integration = properties["Integration"]
@@ -85,7 +65,7 @@ def test_crud_methods_use_lambda_proxy_integration_of_the_api_function(
 
 
 def test_cors_preflight_allows_the_signing_headers(default_stack: Synthesised) -> None:
-    for (method, _), properties in _routes(default_stack).items():
+    for (method, _), properties in default_stack.routes().items():
         if method != "OPTIONS":
             continue
         headers = properties["Integration"]["IntegrationResponses"][0]["ResponseParameters"]
@@ -143,7 +123,7 @@ def test_api_is_regional_and_gateway_errors_carry_cors_headers(
 def test_options_set_origin_throttling_waf_and_no_account_logging_role(
     options_stack: Synthesised,
 ) -> None:
-    routes = _routes(options_stack)
+    routes = options_stack.routes()
     headers = routes[("OPTIONS", "/products")]["Integration"]["IntegrationResponses"][0][
         "ResponseParameters"
     ]

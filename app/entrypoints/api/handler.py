@@ -23,6 +23,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from app import contract
 from app.adapters.dynamodb_product_repository import DynamoDBProductRepository
 from app.domain import command_handlers, model
 from app.domain.ports import ProductRepository
@@ -33,8 +34,8 @@ if TYPE_CHECKING:  # type stubs only
 
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
-SERVICE_NAME = "products-api"
-METRICS_NAMESPACE = "ProductsApi"
+SERVICE_NAME = contract.SERVICE_NAME
+METRICS_NAMESPACE = contract.METRICS_NAMESPACE
 
 
 class Settings(BaseModel):
@@ -42,11 +43,15 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    table_name: str = Field(min_length=3, max_length=255, alias="TABLE_NAME")
-    cors_allow_origin: str = Field(default="*", min_length=1, alias="CORS_ALLOW_ORIGIN")
-    service_name: str = Field(default=SERVICE_NAME, min_length=1, alias="POWERTOOLS_SERVICE_NAME")
+    table_name: str = Field(min_length=3, max_length=255, validation_alias=contract.ENV_TABLE_NAME)
+    cors_allow_origin: str = Field(
+        default="*", min_length=1, validation_alias=contract.ENV_CORS_ALLOW_ORIGIN
+    )
+    service_name: str = Field(
+        default=SERVICE_NAME, min_length=1, validation_alias="POWERTOOLS_SERVICE_NAME"
+    )
     metrics_namespace: str = Field(
-        default=METRICS_NAMESPACE, min_length=1, alias="POWERTOOLS_METRICS_NAMESPACE"
+        default=METRICS_NAMESPACE, min_length=1, validation_alias="POWERTOOLS_METRICS_NAMESPACE"
     )
 
     @classmethod

@@ -17,6 +17,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit
 
+from app import contract
 from app.domain import command_handlers, commands, model
 from app.domain.exceptions import (
     FieldError,
@@ -29,14 +30,6 @@ from app.domain.exceptions import (
 from app.domain.ports import ProductRepository
 from app.entrypoints.api import schemas
 
-CORS_ALLOW_HEADERS = [
-    "Authorization",
-    "Content-Type",
-    "X-Amz-Date",
-    "X-Amz-Security-Token",
-    "X-Amz-Content-Sha256",
-    "If-Match",
-]
 RETRY_AFTER_SECONDS = 1
 _JSON = "application/json"
 
@@ -100,9 +93,9 @@ def build_resolver(
     """The Powertools resolver for the products API, bound to a repository."""
     cors = CORSConfig(
         allow_origin=cors_allow_origin,
-        allow_headers=CORS_ALLOW_HEADERS,
-        expose_headers=["ETag", "Location"],
-        max_age=600,
+        allow_headers=list(contract.CORS_ALLOW_HEADERS),
+        expose_headers=list(contract.CORS_EXPOSE_HEADERS),
+        max_age=contract.CORS_MAX_AGE_SECONDS,
         allow_credentials=False,  # SigV4 travels in headers; browsers never need cookies here
     )
     # Powertools' validation is off on purpose: it costs ~280 ms of cold start (its OpenAPI models)
@@ -290,8 +283,8 @@ def openapi_document() -> dict[str, Any]:
     # The routes are only inspected, never called, so no repository is needed.
     resolver = build_resolver(
         cast(ProductRepository, None),
-        logger=Logger(service="products-api"),
-        metrics=Metrics(namespace="ProductsApi", service="products-api"),
+        logger=Logger(service=contract.SERVICE_NAME),
+        metrics=Metrics(namespace=contract.METRICS_NAMESPACE, service=contract.SERVICE_NAME),
     )
     document: dict[str, Any] = json.loads(
         resolver.get_openapi_json_schema(
