@@ -27,7 +27,7 @@ SWAGGER_ASSETS = {  # URL path -> (file, Content-Type)
 
 def render_document() -> str:
     """The OpenAPI 3.1 document as committed: pretty JSON, sorted keys, trailing newline."""
-    from app.entrypoints.api.routes import openapi_document
+    from app.entrypoints.api.openapi import openapi_document
 
     return json.dumps(openapi_document(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 

@@ -7,6 +7,7 @@ adapter on DynamoDB Local all have to pass it, so the fake cannot drift from the
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -14,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from app.domain.exceptions import ProductNotFound, VersionConflict
-from app.domain.model import Product
+from app.domain.model import Product, ProductChanges
 from app.domain.ports import ProductRepository
 
 T0 = datetime(2026, 11, 22, 10, 0, 0, 123000, tzinfo=timezone.utc)
@@ -37,9 +38,9 @@ def all_pages(repository: ProductRepository, page_size: int) -> list[list[Produc
     while True:
         page = repository.list_page(page_size, after)
         pages.append(page.products)
-        if page.last_evaluated_id is None:
+        if page.continue_after is None:
             return pages
-        after = page.last_evaluated_id
+        after = page.continue_after
         assert len(pages) < 1000, "paging does not terminate"
 
 
@@ -67,13 +68,36 @@ class ProductRepositoryContract:
         with pytest.raises(ProductNotFound):
             repository.get(str(uuid.uuid4()))
 
+    @pytest.mark.parametrize(
+        "changes",
+        [
+            ProductChanges(name="Gadget"),
+            ProductChanges(description="New words"),
+            ProductChanges(description=None),
+            ProductChanges(name="Gadget", description=None),
+        ],
+    )
+    def test_update_stores_exactly_what_the_domain_rule_says(
+        self, repository: ProductRepository, changes: ProductChanges
+    ) -> None:
+        # The domain states the rule (ProductChanges.applied_to: changed fields, new date, one
+        # version later); each store applies it in its own atomic request and must agree.
+        product = make_product()
+        repository.add(product)
+        later = T0 + timedelta(seconds=5)
+        expected = changes.applied_to(product, later)
+        assert repository.update(product.product_id, changes, later, None) == expected
+        assert repository.get(product.product_id) == expected
+        again = repository.update(product.product_id, changes, later, expected.version)
+        assert again == changes.applied_to(expected, later)
+
     def test_update_changes_only_given_fields_and_bumps_version(
         self, repository: ProductRepository
     ) -> None:
         product = make_product()
         repository.add(product)
         later = T0 + timedelta(seconds=5)
-        updated = repository.update(product.product_id, {"name": "Gadget"}, later, None)
+        updated = repository.update(product.product_id, ProductChanges(name="Gadget"), later, None)
         expected = dataclasses.replace(product, name="Gadget", last_update_date=later, version=2)
         assert updated == expected
         assert repository.get(product.product_id) == expected
@@ -81,24 +105,25 @@ class ProductRepositoryContract:
     def test_update_with_null_description_clears_it(self, repository: ProductRepository) -> None:
         product = make_product()
         repository.add(product)
-        updated = repository.update(product.product_id, {"description": None}, T0, None)
+        updated = repository.update(product.product_id, ProductChanges(description=None), T0, None)
         assert updated.description is None and updated.name == product.name
         assert repository.get(product.product_id).description is None
 
     def test_update_with_matching_version_succeeds(self, repository: ProductRepository) -> None:
         product = make_product()
         repository.add(product)
-        assert repository.update(product.product_id, {"description": "x"}, T0, 1).version == 2
-        assert repository.update(product.product_id, {"description": "y"}, T0, 2).version == 3
+        update = functools.partial(repository.update, product.product_id)
+        assert update(ProductChanges(description="x"), T0, 1).version == 2
+        assert update(ProductChanges(description="y"), T0, 2).version == 3
 
     def test_update_with_stale_version_raises_conflict_and_changes_nothing(
         self, repository: ProductRepository
     ) -> None:
         product = make_product()
         repository.add(product)
-        repository.update(product.product_id, {"name": "v2"}, T0, None)
+        repository.update(product.product_id, ProductChanges(name="v2"), T0, None)
         with pytest.raises(VersionConflict) as conflict:
-            repository.update(product.product_id, {"name": "stale"}, T0, 1)
+            repository.update(product.product_id, ProductChanges(name="stale"), T0, 1)
         assert (conflict.value.expected, conflict.value.actual) == (1, 2)
         assert repository.get(product.product_id).name == "v2"
 
@@ -108,7 +133,7 @@ class ProductRepositoryContract:
         missing = str(uuid.uuid4())
         for expected_version in (None, 1):
             with pytest.raises(ProductNotFound):
-                repository.update(missing, {"name": "ghost"}, T0, expected_version)
+                repository.update(missing, ProductChanges(name="ghost"), T0, expected_version)
         with pytest.raises(ProductNotFound):
             repository.get(missing)
 
@@ -137,7 +162,7 @@ class ProductRepositoryContract:
         self, repository: ProductRepository
     ) -> None:
         page = repository.list_page(20, None)
-        assert page.products == [] and page.last_evaluated_id is None
+        assert page.products == [] and page.continue_after is None
 
     @pytest.mark.parametrize("page_size", [1, 3, 4, 6, 12, 13, 100])
     def test_paging_returns_every_product_once_in_full_pages(
@@ -161,13 +186,17 @@ class ProductRepositoryContract:
             repository.add(product)
             barrier = threading.Barrier(2)
 
-            def change(field: str, value: str) -> None:
+            def change(changes: ProductChanges) -> None:
                 barrier.wait()
-                repository.update(product.product_id, {field: value}, T0, None)
+                repository.update(product.product_id, changes, T0, None)
 
             threads = [
-                threading.Thread(target=change, args=("name", f"name {round_number}")),
-                threading.Thread(target=change, args=("description", f"desc {round_number}")),
+                threading.Thread(
+                    target=change, args=(ProductChanges(name=f"name {round_number}"),)
+                ),
+                threading.Thread(
+                    target=change, args=(ProductChanges(description=f"desc {round_number}"),)
+                ),
             ]
             for thread in threads:
                 thread.start()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from datetime import datetime
 
 from app.domain.exceptions import ProductNotFound, RepositoryUnavailable, VersionConflict
-from app.domain.model import Page, Product
+from app.domain.model import Page, Product, ProductChanges
 
 
 class InMemoryProductRepository:
@@ -49,22 +48,14 @@ class InMemoryProductRepository:
     def update(
         self,
         product_id: str,
-        changes: dict[str, str | None],
+        changes: ProductChanges,
         updated_at: datetime,
         expected_version: int | None,
     ) -> Product:
         with self._lock:
             self._request()
-            current = self._current(product_id, expected_version)
-            updated = dataclasses.replace(
-                current,
-                name=changes.get("name") or current.name,
-                description=(
-                    changes["description"] if "description" in changes else current.description
-                ),
-                last_update_date=updated_at,
-                version=current.version + 1,
-            )
+            # Read and write under one lock: the fake's equivalent of DynamoDB's atomic UpdateItem.
+            updated = changes.applied_to(self._current(product_id, expected_version), updated_at)
             self._products[product_id] = updated
             return updated
 
@@ -80,4 +71,4 @@ class InMemoryProductRepository:
             ids = sorted(i for i in self._products if after_id is None or i > after_id)
             page = [self._products[i] for i in ids[:page_size]]
             more = len(ids) > page_size
-            return Page(page, page[-1].product_id if more else None)
+            return Page(page, continue_after=page[-1].product_id if more else None)

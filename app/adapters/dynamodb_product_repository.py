@@ -17,7 +17,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from app import contract
 from app.domain.exceptions import ProductNotFound, RepositoryUnavailable, VersionConflict
-from app.domain.model import Page, Product, format_timestamp, parse_timestamp
+from app.domain.model import (
+    UNCHANGED,
+    Page,
+    Product,
+    ProductChanges,
+    format_timestamp,
+    parse_timestamp,
+)
 
 if TYPE_CHECKING:  # type stubs only; never imported at run time
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -81,11 +88,16 @@ class DynamoDBProductRepository:
     def update(
         self,
         product_id: str,
-        changes: dict[str, str | None],
+        changes: ProductChanges,
         updated_at: datetime,
         expected_version: int | None,
     ) -> Product:
-        """One UpdateItem that sets only the changed attributes and bumps the version."""
+        """One UpdateItem that applies ``changes.applied_to`` in DynamoDB's own terms.
+
+        It sets only the changed attributes and adds one to the stored version inside the
+        request (never a version computed from an earlier read), so the rule holds under
+        concurrent updates; the repository contract suite checks the result against the domain's.
+        """
         names = {"#id": PARTITION_KEY, "#version": "version", "#lastUpdateDate": "lastUpdateDate"}
         values: dict[str, Any] = {
             ":one": {"N": "1"},
@@ -93,13 +105,13 @@ class DynamoDBProductRepository:
         }
         assignments = ["#version = #version + :one", "#lastUpdateDate = :now"]
         removals = []
-        for field, value in changes.items():
-            names[f"#{field}"] = field
+        for attribute, value in _changed_attributes(changes).items():
+            names[f"#{attribute}"] = attribute
             if value is None:
-                removals.append(f"#{field}")
+                removals.append(f"#{attribute}")
             else:
-                values[f":{field}"] = {"S": value}
-                assignments.append(f"#{field} = :{field}")
+                values[f":{attribute}"] = {"S": value}
+                assignments.append(f"#{attribute} = :{attribute}")
         expression = "SET " + ", ".join(assignments)
         if removals:
             expression += " REMOVE " + ", ".join(removals)
@@ -166,12 +178,12 @@ class DynamoDBProductRepository:
         products = [_from_item(item) for item in response.get("Items", [])]
         if len(products) > page_size:
             products = products[:page_size]
-            return Page(products, products[-1].product_id)
+            return Page(products, continue_after=products[-1].product_id)
         last_key = response.get("LastEvaluatedKey")
         if last_key and len(products) < page_size:
             # Only reachable if DynamoDB cut the scan short (1 MB): continue where it stopped.
-            return Page(products, last_key[PARTITION_KEY]["S"])
-        return Page(products, None)
+            return Page(products, continue_after=last_key[PARTITION_KEY]["S"])
+        return Page(products, continue_after=None)
 
 
 @contextlib.contextmanager
@@ -199,6 +211,16 @@ def _raise_condition_failure(
         raise ProductNotFound(product_id) from error
     actual = int(old_item["version"]["N"])
     raise VersionConflict(product_id, expected_version or 0, actual) from error
+
+
+def _changed_attributes(changes: ProductChanges) -> dict[str, str | None]:
+    """Item attribute -> new value (None removes it) for each field ``changes`` touches."""
+    attributes: dict[str, str | None] = {}
+    if changes.name is not UNCHANGED:
+        attributes["name"] = changes.name
+    if changes.description is not UNCHANGED:
+        attributes["description"] = changes.description
+    return attributes
 
 
 def _key(product_id: str) -> dict[str, Any]:

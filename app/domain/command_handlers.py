@@ -13,6 +13,10 @@ from app.domain.ports import ProductRepository
 Clock = Callable[[], datetime]
 IdFactory = Callable[[], str]
 
+# Names of the rules that are not one product field (``FieldError.field`` for them).
+PAGE_SIZE_FIELD = "page_size"
+CHANGES_FIELD = "changes"
+
 
 def new_product_id() -> str:
     """A fresh product id (random UUID, canonical form)."""
@@ -26,7 +30,7 @@ def create_product(
     new_id: IdFactory = new_product_id,
 ) -> model.Product:
     """Validate and store a new product at version 1."""
-    name, errors = model.name_errors(command.name)
+    name, errors = model.normalise_name(command.name)
     errors += model.description_errors(command.description)
     if errors or name is None:
         raise ValidationFailed(errors)
@@ -37,7 +41,7 @@ def create_product(
         description=command.description,
         create_date=now,
         last_update_date=now,
-        version=1,
+        version=model.FIRST_VERSION,
     )
     repository.add(product)
     return product
@@ -49,21 +53,21 @@ def update_product(
     clock: Clock = model.utc_now,
 ) -> model.Product:
     """Apply a partial update atomically; only the fields sent change."""
-    changes: dict[str, str | None] = {}
+    name: str | model.Unchanged = model.UNCHANGED
     errors: list[FieldError] = []
-    if command.name is not commands.UNCHANGED:
-        name, name_errors = model.name_errors(command.name)
+    if command.name is not model.UNCHANGED:
+        trimmed, name_errors = model.normalise_name(command.name)
         errors += name_errors
-        if name is not None:
-            changes["name"] = name
-    if command.description is not commands.UNCHANGED:
+        if trimmed is not None:
+            name = trimmed
+    if command.description is not model.UNCHANGED:
         errors += model.description_errors(command.description)
-        changes["description"] = command.description
-    if command.name is commands.UNCHANGED and command.description is commands.UNCHANGED:
-        errors.append(FieldError("body", "an update must change name and/or description"))
+    if command.name is model.UNCHANGED and command.description is model.UNCHANGED:
+        errors.append(FieldError(CHANGES_FIELD, "an update must change name and/or description"))
     if errors:
         raise ValidationFailed(errors)
     _require_known_id(command.product_id)
+    changes = model.ProductChanges(name=name, description=command.description)
     return repository.update(command.product_id, changes, clock(), command.expected_version)
 
 
@@ -79,23 +83,18 @@ def get_product(query: commands.GetProduct, repository: ProductRepository) -> mo
     return repository.get(query.product_id)
 
 
-def list_products(
-    query: commands.ListProducts, repository: ProductRepository
-) -> tuple[list[model.Product], str | None]:
-    """One page of products and the token for the next page (None on the last page)."""
+def list_products(query: commands.ListProducts, repository: ProductRepository) -> model.Page:
+    """One page of products; ``Page.continue_after`` is None on the last page."""
     if not model.PAGE_SIZE_MIN <= query.page_size <= model.PAGE_SIZE_MAX:
         raise ValidationFailed(
             [
                 FieldError(
-                    "pageSize",
+                    PAGE_SIZE_FIELD,
                     f"must be between {model.PAGE_SIZE_MIN} and {model.PAGE_SIZE_MAX}",
                 )
             ]
         )
-    after_id = model.decode_page_token(query.page_token) if query.page_token is not None else None
-    page = repository.list_page(query.page_size, after_id)
-    next_token = model.encode_page_token(page.last_evaluated_id) if page.last_evaluated_id else None
-    return page.products, next_token
+    return repository.list_page(query.page_size, query.after_id)
 
 
 def _require_known_id(product_id: str) -> None:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
+from app.domain.model import UNCHANGED, Unchanged
 
-class Unchanged(enum.Enum):
-    """Marks an update field the client did not send (distinct from an explicit null)."""
-
-    UNCHANGED = "UNCHANGED"
-
-
-UNCHANGED = Unchanged.UNCHANGED
+__all__ = [
+    "UNCHANGED",
+    "CreateProduct",
+    "DeleteProduct",
+    "GetProduct",
+    "ListProducts",
+    "Unchanged",
+    "UpdateProduct",
+]
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ class GetProduct:
 
 @dataclass(frozen=True)
 class ListProducts:
-    """Read one page of products; ``page_token`` continues where a previous page ended."""
+    """Read one page of products; ``after_id`` continues where a previous page ended."""
 
     page_size: int
-    page_token: str | None = None
+    after_id: str | None = None

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class FieldError:
-    """One broken rule on one field (``field`` is the client-facing name)."""
+    """One broken rule on one field, named as the domain names it (e.g. ``page_size``); the entry
+    point translates names to the ones its clients use."""
 
     field: str
     message: str
@@ -18,7 +19,7 @@ class DomainError(Exception):
 
 
 class ValidationFailed(DomainError):
-    """The request breaks one or more rules (product fields or paging parameters)."""
+    """The request breaks one or more rules (product fields, changes or page size)."""
 
     def __init__(self, errors: list[FieldError]) -> None:
         super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
@@ -41,13 +42,6 @@ class VersionConflict(DomainError):
         self.product_id = product_id
         self.expected = expected
         self.actual = actual
-
-
-class InvalidPageToken(DomainError):
-    """A paging token that this API did not issue (malformed, tampered or foreign)."""
-
-    def __init__(self) -> None:
-        super().__init__("nextToken is not a token this API issued")
 
 
 class RepositoryUnavailable(DomainError):

@@ -1,23 +1,23 @@
-"""The product entity and its rules: what a valid name, description, id and paging token are."""
+"""The product entity and its rules: what a valid name, description and id are, how a product
+changes, and how many products a page may hold."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
+import dataclasses
+import enum
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
 
-from app.domain.exceptions import FieldError, InvalidPageToken
+from app.domain.exceptions import FieldError
 
 NAME_MAX_LENGTH = 200
 DESCRIPTION_MAX_LENGTH = 2000
 PAGE_SIZE_MIN = 1
 PAGE_SIZE_MAX = 100
 PAGE_SIZE_DEFAULT = 20
+FIRST_VERSION = 1
 
 # Control characters (Cc) break logs and UIs; lone surrogates (Cs) cannot even be stored as UTF-8.
 _FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cs"})
@@ -37,12 +37,51 @@ class Product:
     version: int
 
 
+class Unchanged(enum.Enum):
+    """Marks a field a change leaves alone (distinct from an explicit null description)."""
+
+    UNCHANGED = "UNCHANGED"
+
+
+UNCHANGED = Unchanged.UNCHANGED
+
+
+@dataclass(frozen=True)
+class ProductChanges:
+    """What one update changes: each field is the new value or :data:`UNCHANGED`.
+
+    The version rule lives here, in :meth:`applied_to`, because it is a product rule (every
+    successful update is exactly one version later). The store still has to *apply* it: only the
+    store can read the current version and write the next one in the same atomic request, which
+    is what keeps concurrent updates of different fields from undoing each other. So the in-memory
+    fake calls :meth:`applied_to` under its lock, the DynamoDB adapter spells the same rule as one
+    ``UpdateItem`` expression, and the repository contract suite checks that every store returns
+    and keeps exactly ``changes.applied_to(before, updated_at)``.
+    """
+
+    name: str | Unchanged = UNCHANGED
+    description: str | None | Unchanged = UNCHANGED
+
+    def applied_to(self, product: Product, updated_at: datetime) -> Product:
+        """``product`` after this change at ``updated_at``: one version later."""
+        return dataclasses.replace(
+            product,
+            name=product.name if self.name is UNCHANGED else self.name,
+            description=(
+                product.description if self.description is UNCHANGED else self.description
+            ),
+            last_update_date=updated_at,
+            version=product.version + 1,
+        )
+
+
 @dataclass(frozen=True)
 class Page:
-    """One page of products and, unless it is the last page, the id to continue after."""
+    """One page of products and, unless it is the last page, the id of the product to continue
+    after (the last one of this page, or wherever the store stopped reading)."""
 
     products: list[Product]
-    last_evaluated_id: str | None
+    continue_after: str | None
 
 
 def utc_now() -> datetime:
@@ -73,8 +112,8 @@ def _has_forbidden_character(text: str, allowed: frozenset[str] = frozenset()) -
     )
 
 
-def name_errors(name: object) -> tuple[str | None, list[FieldError]]:
-    """Normalise a candidate name (trim) and list the rules it breaks."""
+def normalise_name(name: object) -> tuple[str | None, list[FieldError]]:
+    """A candidate name trimmed (None if it is not a usable string) and the rules it breaks."""
     if not isinstance(name, str):
         return None, [FieldError("name", "must be a string")]
     trimmed = name.strip()
@@ -103,36 +142,3 @@ def description_errors(description: object) -> list[FieldError]:
             )
         ]
     return []
-
-
-def encode_page_token(last_evaluated_id: str) -> str:
-    """An opaque, URL-safe (base64url, unpadded) token for the page after ``last_evaluated_id``."""
-    payload = json.dumps({"v": 1, "after": last_evaluated_id}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(payload.encode()).rstrip(b"=").decode("ascii")
-
-
-_TOKEN_ALPHABET = re.compile(r"[A-Za-z0-9_-]{1,200}")
-
-
-def decode_page_token(token: str) -> str:
-    """The product id a token continues after; :class:`InvalidPageToken` unless we issued it."""
-    if not _TOKEN_ALPHABET.fullmatch(token) or len(token) % 4 == 1:
-        raise InvalidPageToken()
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        payload: Any = json.loads(raw.decode("utf-8"))
-    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
-        raise InvalidPageToken() from error
-    if (
-        not isinstance(payload, dict)
-        or set(payload) != {"v", "after"}
-        or payload["v"] != 1
-        or not isinstance(payload["after"], str)
-        or not is_product_id(payload["after"])
-    ):
-        raise InvalidPageToken()
-    # Re-encoding must give back the same text: rejects non-canonical spellings of a valid token.
-    if encode_page_token(payload["after"]) != token:
-        raise InvalidPageToken()
-    after: str = payload["after"]
-    return after

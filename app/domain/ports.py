@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from app.domain.model import Page, Product
+from app.domain.model import Page, Product, ProductChanges
 
 
 class ProductRepository(Protocol):
@@ -25,15 +25,18 @@ class ProductRepository(Protocol):
     def update(
         self,
         product_id: str,
-        changes: dict[str, str | None],
+        changes: ProductChanges,
         updated_at: datetime,
         expected_version: int | None,
     ) -> Product:
-        """Apply ``changes`` ({"name": str} and/or {"description": str | None}), bump the version
-        and ``last_update_date``, and return the product as stored afterwards."""
+        """Store ``changes.applied_to(current, updated_at)`` in the same atomic request that reads
+        the current product (see :class:`ProductChanges` for why the store applies the rule), and
+        return the product as stored afterwards."""
 
     def delete(self, product_id: str, expected_version: int | None) -> None:
         """Remove the product."""
 
     def list_page(self, page_size: int, after_id: str | None) -> Page:
-        """Up to ``page_size`` products after ``after_id``; a full page unless it is the last."""
+        """Up to ``page_size`` products after ``after_id``; a full page unless it is the last.
+
+        ``Page.continue_after`` is None exactly when no product follows."""

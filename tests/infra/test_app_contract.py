@@ -116,14 +116,14 @@ def test_contract_module_imports_nothing_from_the_app() -> None:
 
 def test_resolver_stack_and_local_gateway_route_the_same_set(default_stack: Synthesised) -> None:
     """Powertools' routes, API Gateway's resources and the local gateway's table are one set."""
-    from app.entrypoints.api import routes
+    from app.entrypoints.api import openapi
     from local_api import events
 
     expected = {(path, method) for path, methods in contract.ROUTES.items() for method in methods}
     # The OpenAPI document is generated from the resolver's own route table.
     in_resolver = {
         (path, method.upper())
-        for path, operations in routes.openapi_document()["paths"].items()
+        for path, operations in openapi.openapi_document()["paths"].items()
         for method in operations
     }
     assert in_resolver == expected

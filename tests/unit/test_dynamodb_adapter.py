@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from app.adapters.dynamodb_product_repository import DynamoDBProductRepository
+from app.domain.model import ProductChanges
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -47,7 +48,7 @@ def test_scan_cut_short_by_size_limit_continues_where_dynamodb_stopped(
     )
     with stubber:
         page = repository.list_page(5, None)
-    assert [p.product_id for p in page.products] == IDS and page.last_evaluated_id == IDS[1]
+    assert [p.product_id for p in page.products] == IDS and page.continue_after == IDS[1]
 
 
 def test_unexpected_error_on_conditional_write_is_not_disguised(
@@ -56,4 +57,4 @@ def test_unexpected_error_on_conditional_write_is_not_disguised(
     repository, stubber = stubbed
     stubber.add_client_error("update_item", service_error_code="ValidationException")
     with stubber, pytest.raises(ClientError):
-        repository.update(IDS[0], {"name": "x"}, datetime.now(timezone.utc), None)
+        repository.update(IDS[0], ProductChanges(name="x"), datetime.now(timezone.utc), None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.entrypoints.api.routes import openapi_document
+from app.entrypoints.api.openapi import openapi_document
 
 
 def test_openapi_document_describes_every_operation_and_body() -> None:

@@ -1,7 +1,8 @@
 """HTTP routes: requests -> domain commands, domain results and errors -> HTTP responses.
 
-``build_resolver`` is the only place that decides status codes; the composition root in
-``handler.py`` gives it a repository and the observability tools.
+``ERROR_RESPONDERS`` is the only place that maps errors to status codes; ``build_resolver`` binds
+the routes to a repository and the observability tools the composition root (``handler.py``) gives.
+The OpenAPI document is generated from the same resolver in ``openapi.py``.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any, cast
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
@@ -21,7 +22,6 @@ from app import contract
 from app.domain import command_handlers, commands, model
 from app.domain.exceptions import (
     FieldError,
-    InvalidPageToken,
     ProductNotFound,
     RepositoryUnavailable,
     ValidationFailed,
@@ -31,7 +31,7 @@ from app.domain.ports import ProductRepository
 from app.entrypoints.api import schemas
 
 RETRY_AFTER_SECONDS = 1
-_JSON = "application/json"
+JSON_MEDIA_TYPE = "application/json"
 
 
 def _json_response(
@@ -39,7 +39,7 @@ def _json_response(
 ) -> Response[str]:
     return Response(
         status_code=status.value,
-        content_type=_JSON,
+        content_type=JSON_MEDIA_TYPE,
         body=json.dumps(body, separators=(",", ":")),
         headers=headers,
     )
@@ -69,7 +69,7 @@ def _product_response(
 
 def _documented(description: str, body_model: type[Any] = schemas.ErrorResponse) -> OpenAPIResponse:
     """An OpenAPI response entry whose JSON body is ``body_model``."""
-    return {"description": description, "content": {_JSON: {"model": body_model}}}
+    return {"description": description, "content": {JSON_MEDIA_TYPE: {"model": body_model}}}
 
 
 _ERROR_RESPONSES: dict[int, OpenAPIResponse] = {
@@ -79,6 +79,70 @@ _ERROR_RESPONSES: dict[int, OpenAPIResponse] = {
 _NOT_FOUND: dict[int, OpenAPIResponse] = {404: _documented("No such product")}
 _PRECONDITION: dict[int, OpenAPIResponse] = {412: _documented("If-Match mismatch")}
 _UNSUPPORTED: dict[int, OpenAPIResponse] = {415: _documented("Body not JSON")}
+
+
+# --- Errors -> responses: one table, one status per error type ---------------------------------
+ErrorResponder = Callable[[Any, Logger], Response[str]]
+
+
+def _bad_request(error: schemas.BadRequest, logger: Logger) -> Response[str]:
+    return _error(HTTPStatus.BAD_REQUEST, error.message, error.errors)
+
+
+def _rule_broken(error: ValidationFailed, logger: Logger) -> Response[str]:
+    errors = schemas.client_field_errors(error.errors)
+    return _error(HTTPStatus.BAD_REQUEST, "Request breaks product rules", errors)
+
+
+def _not_json(error: schemas.UnsupportedMediaType, logger: Logger) -> Response[str]:
+    return _error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, str(error))
+
+
+def _missing(error: ProductNotFound, logger: Logger) -> Response[str]:
+    return _error(HTTPStatus.NOT_FOUND, "Product not found")
+
+
+def _stale(error: VersionConflict, logger: Logger) -> Response[str]:
+    return _error(
+        HTTPStatus.PRECONDITION_FAILED,
+        f"Product is at version {error.actual}, not {error.expected}",
+        headers={"ETag": schemas.etag(error.actual)},
+    )
+
+
+def _unavailable(error: RepositoryUnavailable, logger: Logger) -> Response[str]:
+    logger.warning("product store unavailable", extra={"reason": error.reason})
+    return _error(
+        HTTPStatus.SERVICE_UNAVAILABLE,
+        "Service temporarily unavailable, retry later",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+def _bug(error: Exception, logger: Logger) -> Response[str]:
+    logger.exception("unhandled error")
+    return _error(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal server error")
+
+
+# Powertools picks the entry of the error's nearest class, so ``Exception`` only catches the rest.
+ERROR_RESPONDERS: dict[type[Exception], ErrorResponder] = {
+    schemas.BadRequest: _bad_request,
+    ValidationFailed: _rule_broken,
+    schemas.UnsupportedMediaType: _not_json,
+    ProductNotFound: _missing,
+    VersionConflict: _stale,
+    RepositoryUnavailable: _unavailable,
+    Exception: _bug,
+}
+
+
+def _with_logger(responder: ErrorResponder, logger: Logger) -> Callable[[Any], Response[str]]:
+    """``responder`` as Powertools calls an exception handler: with the error only."""
+
+    def respond(error: Any) -> Response[str]:
+        return responder(error, logger)
+
+    return respond
 
 
 def build_resolver(
@@ -102,7 +166,7 @@ def build_resolver(
     # and the routes parse their few inputs explicitly (see ``schemas``).
     app = APIGatewayRestResolver(cors=cors)
 
-    def request_json(model_class: type[Any]) -> Any:
+    def request_json(model_class: type[schemas.RequestModel]) -> schemas.RequestModel:
         event = app.current_event
         document = schemas.read_json_object(
             event.headers, event.body, bool(event.is_base64_encoded)
@@ -123,7 +187,7 @@ def build_resolver(
         },
     )
     def create() -> Response[str]:
-        body: schemas.CreateProductRequest = request_json(schemas.CreateProductRequest)
+        body = request_json(schemas.CreateProductRequest)
         product = command_handlers.create_product(
             commands.CreateProduct(name=body.name, description=body.description),
             repository,
@@ -147,14 +211,15 @@ def build_resolver(
         event = app.current_event
         page_size = schemas.parse_page_size(event.get_query_string_value("pageSize"))
         next_token = event.get_query_string_value("nextToken")
-        products, token = command_handlers.list_products(
-            commands.ListProducts(page_size=page_size, page_token=next_token), repository
+        after_id = schemas.decode_page_token(next_token) if next_token is not None else None
+        page = command_handlers.list_products(
+            commands.ListProducts(page_size=page_size, after_id=after_id), repository
         )
         count("ProductsListed")
-        page: dict[str, Any] = {"products": [schemas.product_to_json(p) for p in products]}
-        if token is not None:
-            page["nextToken"] = token
-        return _json_response(HTTPStatus.OK, page)
+        body: dict[str, Any] = {"products": [schemas.product_to_json(p) for p in page.products]}
+        if page.continue_after is not None:
+            body["nextToken"] = schemas.encode_page_token(page.continue_after)
+        return _json_response(HTTPStatus.OK, body)
 
     @app.get(
         "/products/<product_id>",
@@ -182,7 +247,7 @@ def build_resolver(
         },
     )
     def update(product_id: str) -> Response[str]:
-        body: schemas.UpdateProductRequest = request_json(schemas.UpdateProductRequest)
+        body = request_json(schemas.UpdateProductRequest)
         expected_version = schemas.parse_if_match(app.current_event.headers.get("if-match"))
         sent = body.model_fields_set
         product = command_handlers.update_product(
@@ -216,150 +281,12 @@ def build_resolver(
         count("ProductDeleted")
         return Response(status_code=HTTPStatus.NO_CONTENT.value, body="")
 
-    def bad_request(error: schemas.BadRequest) -> Response[str]:
-        return _error(HTTPStatus.BAD_REQUEST, error.message, error.errors)
-
-    def rule_broken(error: ValidationFailed) -> Response[str]:
-        return _error(HTTPStatus.BAD_REQUEST, "Request breaks product rules", error.errors)
-
-    def bad_token(error: InvalidPageToken) -> Response[str]:
-        return _error(HTTPStatus.BAD_REQUEST, str(error), [FieldError("nextToken", str(error))])
-
-    def not_json(error: schemas.UnsupportedMediaType) -> Response[str]:
-        return _error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, str(error))
-
-    def missing(error: ProductNotFound) -> Response[str]:
-        return _error(HTTPStatus.NOT_FOUND, "Product not found")
-
-    def stale(error: VersionConflict) -> Response[str]:
-        return _error(
-            HTTPStatus.PRECONDITION_FAILED,
-            f"Product is at version {error.actual}, not {error.expected}",
-            headers={"ETag": schemas.etag(error.actual)},
-        )
-
-    def unavailable(error: RepositoryUnavailable) -> Response[str]:
-        logger.warning("product store unavailable", extra={"reason": error.reason})
-        return _error(
-            HTTPStatus.SERVICE_UNAVAILABLE,
-            "Service temporarily unavailable, retry later",
-            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-        )
-
     @app.not_found
     def no_route(error: NotFoundError) -> Response[str]:
         return _error(HTTPStatus.NOT_FOUND, "No such route")
 
-    def bug(error: Exception) -> Response[str]:
-        logger.exception("unhandled error")
-        return _error(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal server error")
-
-    # One table maps every error to its status; registered without decorators (they are untyped).
-    error_handlers: dict[type[Exception], Callable[[Any], Response[str]]] = {
-        schemas.BadRequest: bad_request,
-        ValidationFailed: rule_broken,
-        InvalidPageToken: bad_token,
-        schemas.UnsupportedMediaType: not_json,
-        ProductNotFound: missing,
-        VersionConflict: stale,
-        RepositoryUnavailable: unavailable,
-        Exception: bug,
-    }
-    for error_type, error_handler in error_handlers.items():
-        app.exception_handler(error_type)(error_handler)
+    for error_type, responder in ERROR_RESPONDERS.items():
+        # Registered without decorators (they are untyped); the logger is this resolver's.
+        app.exception_handler(error_type)(_with_logger(responder, logger))
 
     return app
-
-
-def openapi_document() -> dict[str, Any]:
-    """The OpenAPI 3.1 document of this API, generated from the resolver (no AWS needed).
-
-    Request bodies and query parameters are read by the routes themselves (see ``schemas``), so
-    they are added here, bodies from the same pydantic models that validate them.
-    """
-    # Imported here: the OpenAPI models cost cold-start time; only this build-time tool needs them.
-    from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn
-
-    # The routes are only inspected, never called, so no repository is needed.
-    resolver = build_resolver(
-        cast(ProductRepository, None),
-        logger=Logger(service=contract.SERVICE_NAME),
-        metrics=Metrics(namespace=contract.METRICS_NAMESPACE, service=contract.SERVICE_NAME),
-    )
-    document: dict[str, Any] = json.loads(
-        resolver.get_openapi_json_schema(
-            title="Products API",
-            version="1.0.0",
-            description=(
-                "CRUD API for products. Every operation requires an AWS SigV4 signature "
-                "(service execute-api)."
-            ),
-            security_schemes={
-                "sigv4": APIKey.model_validate(
-                    {
-                        "type": "apiKey",
-                        "name": "Authorization",
-                        "in": APIKeyIn.header,
-                        "description": "AWS Signature Version 4 for service execute-api",
-                    }
-                )
-            },
-            security=[{"sigv4": []}],
-        )
-    )
-    schemas_section = document.setdefault("components", {}).setdefault("schemas", {})
-    for path, method, request_model in (
-        ("/products", "post", schemas.CreateProductRequest),
-        ("/products/{product_id}", "put", schemas.UpdateProductRequest),
-    ):
-        name = request_model.__name__
-        schemas_section[name] = request_model.model_json_schema(
-            ref_template="#/components/schemas/{model}"
-        )
-        document["paths"][path][method]["requestBody"] = {
-            "required": True,
-            "content": {_JSON: {"schema": {"$ref": f"#/components/schemas/{name}"}}},
-        }
-    document["paths"]["/products"]["get"]["parameters"] = [
-        {
-            "name": "pageSize",
-            "in": "query",
-            "required": False,
-            "description": "Products per page",
-            "schema": {
-                "type": "integer",
-                "minimum": model.PAGE_SIZE_MIN,
-                "maximum": model.PAGE_SIZE_MAX,
-                "default": model.PAGE_SIZE_DEFAULT,
-            },
-        },
-        {
-            "name": "nextToken",
-            "in": "query",
-            "required": False,
-            "description": "Opaque token from the previous page",
-            "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"},
-        },
-    ]
-    if_match = {
-        "name": "If-Match",
-        "in": "header",
-        "required": False,
-        "description": 'Optimistic locking: "<version>" (412 if the product has moved on) or *',
-        "schema": {"type": "string"},
-    }
-    for method in ("put", "delete"):
-        operation = document["paths"]["/products/{product_id}"][method]
-        operation.setdefault("parameters", []).append(if_match)
-    # Name the path parameter as API Gateway's resource does, and drop Powertools' default 422
-    # response: this API reports every validation error as 400.
-    document["paths"]["/products/{id}"] = document["paths"].pop("/products/{product_id}")
-    for operations in document["paths"].values():
-        for operation in operations.values():
-            operation["responses"].pop("422", None)
-            for parameter in operation.get("parameters", []):
-                if parameter["name"] == "product_id":
-                    parameter.update(name="id", schema={"type": "string", "format": "uuid"})
-    for unused in ("HTTPValidationError", "ValidationError"):
-        schemas_section.pop(unused, None)
-    return document

@@ -11,12 +11,20 @@ import base64
 import binascii
 import json
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from app.domain import model
+from app.domain import command_handlers, model
 from app.domain.exceptions import FieldError
+
+RequestModel = TypeVar("RequestModel", bound=BaseModel)
+
+# The domain names its rules in its own words; clients know these query/body names instead.
+CLIENT_FIELD_NAMES = {
+    command_handlers.PAGE_SIZE_FIELD: "pageSize",
+    command_handlers.CHANGES_FIELD: "body",
+}
 
 
 class BadRequest(Exception):
@@ -150,6 +158,49 @@ def parse_page_size(raw: str | None) -> int:
     return int(raw)
 
 
+_TOKEN_ALPHABET = re.compile(r"[A-Za-z0-9_-]{1,200}")
+_NOT_ISSUED_HERE = "nextToken is not a token this API issued"
+
+
+def encode_page_token(after_id: str) -> str:
+    """An opaque, URL-safe (base64url, unpadded) ``nextToken`` for the page after ``after_id``."""
+    payload = json.dumps({"v": 1, "after": after_id}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(payload.encode()).rstrip(b"=").decode("ascii")
+
+
+def decode_page_token(token: str) -> str:
+    """The product id a ``nextToken`` continues after; a 400 unless this API issued the token."""
+    if not _TOKEN_ALPHABET.fullmatch(token) or len(token) % 4 == 1:
+        raise _invalid_token()
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        payload: Any = json.loads(raw.decode("utf-8"))
+    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+        raise _invalid_token() from error
+    if (
+        not isinstance(payload, dict)
+        or set(payload) != {"v", "after"}
+        or payload["v"] != 1
+        or not isinstance(payload["after"], str)
+        or not model.is_product_id(payload["after"])
+    ):
+        raise _invalid_token()
+    # Re-encoding must give back the same text: rejects non-canonical spellings of a valid token.
+    if encode_page_token(payload["after"]) != token:
+        raise _invalid_token()
+    after: str = payload["after"]
+    return after
+
+
+def _invalid_token() -> BadRequest:
+    return BadRequest(_NOT_ISSUED_HERE, [FieldError("nextToken", _NOT_ISSUED_HERE)])
+
+
+def client_field_errors(errors: list[FieldError]) -> list[FieldError]:
+    """The domain's field errors under the names clients use (product fields keep theirs)."""
+    return [FieldError(CLIENT_FIELD_NAMES.get(e.field, e.field), e.message) for e in errors]
+
+
 def _is_json_media_type(content_type: str) -> bool:
     media_type, _, parameters = content_type.partition(";")
     media_type = media_type.strip().lower()
@@ -204,7 +255,7 @@ def read_json_object(
     return document
 
 
-def parse_body(model_class: type[BaseModel], document: dict[str, Any]) -> Any:
+def parse_body(model_class: type[RequestModel], document: dict[str, Any]) -> RequestModel:
     """Validate a JSON object against a request model; field errors become a 400."""
     try:
         return model_class.model_validate(document)

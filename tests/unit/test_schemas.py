@@ -1,0 +1,55 @@
+"""The entry point's own translations: the ``nextToken`` codec and client-facing field names."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from app.domain import command_handlers
+from app.domain.exceptions import FieldError
+from app.entrypoints.api import schemas
+
+FIXED_ID = "3f1c7c7e-4b7a-4e8b-9b1a-0c2d3e4f5a6b"
+
+
+def test_page_token_round_trips_and_is_url_safe_without_padding() -> None:
+    token = schemas.encode_page_token(FIXED_ID)
+    assert token.isascii() and "=" not in token and "+" not in token and "/" not in token
+    assert schemas.decode_page_token(token) == FIXED_ID
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "",
+        "a",
+        "####",
+        base64.urlsafe_b64encode(b'{"v":true,"after":"' + FIXED_ID.encode() + b'"}')
+        .decode()
+        .rstrip("="),
+        base64.urlsafe_b64encode(b'{"after":"' + FIXED_ID.encode() + b'","v":1}')
+        .decode()
+        .rstrip("="),
+        base64.urlsafe_b64encode(b'{"v":1,"after":null}').decode().rstrip("="),
+    ],
+)
+def test_page_token_decoding_is_strict_and_names_the_query_parameter(token: str) -> None:
+    with pytest.raises(schemas.BadRequest) as failure:
+        schemas.decode_page_token(token)
+    message = "nextToken is not a token this API issued"
+    assert failure.value.message == message
+    assert failure.value.errors == [FieldError("nextToken", message)]
+
+
+def test_domain_rule_names_become_client_names_and_product_fields_keep_theirs() -> None:
+    errors = [
+        FieldError(command_handlers.PAGE_SIZE_FIELD, "a"),
+        FieldError(command_handlers.CHANGES_FIELD, "b"),
+        FieldError("name", "c"),
+    ]
+    assert schemas.client_field_errors(errors) == [
+        FieldError("pageSize", "a"),
+        FieldError("body", "b"),
+        FieldError("name", "c"),
+    ]
