@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 from moto import mock_aws
@@ -15,26 +12,13 @@ from moto import mock_aws
 from app.adapters.dynamodb_product_repository import DynamoDBProductRepository, table_definition
 from app.domain.ports import ProductRepository
 from app.entrypoints.api.handler import build_handler, create_dynamodb_client
-from tests.events import FakeLambdaContext, rest_event
 from tests.fakes import InMemoryProductRepository
+from tests.support.lambda_api import TABLE_NAME, TEST_ENVIRONMENT, ApiClient, TickingClock
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 pytest.register_assert_rewrite("tests.contract")
-
-TABLE_NAME = "products-test"
-
-
-TEST_ENVIRONMENT = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "POWERTOOLS_SERVICE_NAME": "products-api",
-    "POWERTOOLS_METRICS_NAMESPACE": "ProductsApiTest",
-    "POWERTOOLS_TRACE_DISABLED": "true",
-}
 
 
 @pytest.fixture(autouse=True)
@@ -63,14 +47,20 @@ def memory_repository() -> InMemoryProductRepository:
 
 
 @pytest.fixture
-def dynamodb_repository(
-    moto_dynamodb_client: DynamoDBClient,
-) -> Iterator[DynamoDBProductRepository]:
-    """The real adapter on moto, on a fresh table made from the adapter's own definition."""
+def dynamodb_table(moto_dynamodb_client: DynamoDBClient) -> Iterator[str]:
+    """The name of a fresh moto table made from the adapter's own definition."""
     table_name = f"{TABLE_NAME}-{uuid.uuid4().hex[:12]}"
     moto_dynamodb_client.create_table(**table_definition(table_name))
-    yield DynamoDBProductRepository(moto_dynamodb_client, table_name)
+    yield table_name
     moto_dynamodb_client.delete_table(TableName=table_name)
+
+
+@pytest.fixture
+def dynamodb_repository(
+    moto_dynamodb_client: DynamoDBClient, dynamodb_table: str
+) -> DynamoDBProductRepository:
+    """The real adapter on moto, on the fresh ``dynamodb_table``."""
+    return DynamoDBProductRepository(moto_dynamodb_client, dynamodb_table)
 
 
 @pytest.fixture(params=["memory", "dynamodb"])
@@ -78,57 +68,6 @@ def repository(request: pytest.FixtureRequest) -> ProductRepository:
     """Every test using this runs against the fake and against the DynamoDB adapter (moto)."""
     repo: ProductRepository = request.getfixturevalue(f"{request.param}_repository")
     return repo
-
-
-@dataclass
-class ApiResponse:
-    """A proxy response, decoded for assertions."""
-
-    status: int
-    headers: dict[str, str]
-    multi_headers: dict[str, list[str]]
-    raw_body: str
-
-    @property
-    def json(self) -> Any:
-        return json.loads(self.raw_body)
-
-
-class ApiClient:
-    """Sends API Gateway REST proxy events through a Lambda handler, like API Gateway does."""
-
-    def __init__(self, handler: Callable[[dict[str, Any], Any], dict[str, Any]]) -> None:
-        self.handler = handler
-
-    def send(self, event: dict[str, Any]) -> ApiResponse:
-        result = self.handler(event, FakeLambdaContext())
-        json.dumps(result)  # the Lambda runtime must be able to serialise what we return
-        multi = {k: list(v) for k, v in (result.get("multiValueHeaders") or {}).items()}
-        headers = {k: v[-1] for k, v in multi.items()}
-        headers.update(result.get("headers") or {})
-        return ApiResponse(result["statusCode"], headers, multi, result.get("body") or "")
-
-    def request(self, method: str, path: str, **kwargs: Any) -> ApiResponse:
-        return self.send(rest_event(method, path, **kwargs))
-
-    def create(self, name: str = "Widget", description: str | None = "A widget") -> dict[str, Any]:
-        response = self.request(
-            "POST", "/products", body={"name": name, "description": description}
-        )
-        assert response.status == 201, response.raw_body
-        created: dict[str, Any] = response.json
-        return created
-
-
-class TickingClock:
-    """A clock that moves one second forward on every reading, so every write has its own time."""
-
-    def __init__(self, start: datetime = datetime(2026, 11, 22, 10, 0, 0, 123000, timezone.utc)):
-        self.now = start
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(seconds=1)
-        return self.now
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ import pytest
 
 from app.adapters.dynamodb_product_repository import DynamoDBProductRepository, table_definition
 from app.entrypoints.api.handler import create_dynamodb_client
-from tests.conftest import TEST_ENVIRONMENT
 from tests.contract import ProductRepositoryContract
 from tests.support.dynamodb_local import dynamodb_local
+from tests.support.lambda_api import TEST_ENVIRONMENT
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient

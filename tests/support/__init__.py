@@ -1,1 +1,10 @@
-"""Reusable test infrastructure (e.g. DynamoDB Local launcher)."""
+"""Reusable test infrastructure: DynamoDB Local, signed HTTP, and driving the Lambda handler.
+
+Test modules share helpers through this package, never by importing another test module or a
+conftest. Its helpers assert, so pytest is told to rewrite their asserts (which it does only for
+test modules otherwise) before any of them is imported.
+"""
+
+import pytest
+
+pytest.register_assert_rewrite("tests.support.lambda_api")

@@ -15,22 +15,11 @@ import pytest
 
 from app.domain.ports import ProductRepository
 from app.entrypoints.api.handler import build_handler
-from app.entrypoints.api.schemas import ErrorResponse, ProductPageResponse, ProductResponse
-from tests.conftest import ApiClient, ApiResponse
+from app.entrypoints.api.schemas import ProductPageResponse, ProductResponse
+from tests.support.lambda_api import ApiClient, ApiResponse, assert_error
 
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
 URL_SAFE_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
-
-
-def assert_error(response: ApiResponse, status: int, *fields: str) -> None:
-    """A JSON error body with a message (and, for validation errors, the offending fields)."""
-    assert response.status == status, response.raw_body
-    assert response.headers["Content-Type"] == "application/json"
-    body = ErrorResponse.model_validate(response.json)
-    assert body.message
-    if fields:
-        assert body.errors is not None
-        assert {e.field for e in body.errors} >= set(fields), body.errors
 
 
 def assert_product(response: ApiResponse, status: int = 200) -> dict[str, Any]:

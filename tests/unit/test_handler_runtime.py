@@ -17,24 +17,22 @@ import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.stub import Stubber
 
+from app import contract
 from app.adapters.dynamodb_product_repository import DynamoDBProductRepository
 from app.domain.model import Page, Product
 from app.entrypoints.api import handler as handler_module
-from tests.conftest import TABLE_NAME, ApiClient
 from tests.events import FakeLambdaContext, rest_event
 from tests.fakes import InMemoryProductRepository
-from tests.unit.test_api import assert_error
+from tests.support.lambda_api import TABLE_NAME, ApiClient, assert_error
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 
 @pytest.fixture
-def production_handler(
-    monkeypatch: pytest.MonkeyPatch, dynamodb_repository: DynamoDBProductRepository
-) -> Iterator[None]:
+def production_handler(monkeypatch: pytest.MonkeyPatch, dynamodb_table: str) -> Iterator[None]:
     """The module-level ``handler`` as Lambda runs it: configured only through the environment."""
-    monkeypatch.setenv("TABLE_NAME", dynamodb_repository._table_name)
+    monkeypatch.setenv(contract.ENV_TABLE_NAME, dynamodb_table)
     handler_module.build_handler_from_environment.cache_clear()
     yield
     handler_module.build_handler_from_environment.cache_clear()
@@ -158,11 +156,20 @@ class RequestCounter:
         self.operations.append(model.name)
 
 
-def test_every_api_operation_makes_exactly_one_dynamodb_request(
-    dynamodb_repository: DynamoDBProductRepository,
-) -> None:
+@pytest.fixture
+def dynamodb_requests(moto_dynamodb_client: DynamoDBClient) -> Iterator[RequestCounter]:
+    """Records every request the (session-wide) moto client sends while the test runs."""
     counter = RequestCounter()
-    dynamodb_repository._client.meta.events.register("before-call.dynamodb", counter)
+    events = moto_dynamodb_client.meta.events
+    events.register("before-call.dynamodb", counter, unique_id="request-counter")
+    yield counter
+    events.unregister("before-call.dynamodb", unique_id="request-counter")
+
+
+def test_every_api_operation_makes_exactly_one_dynamodb_request(
+    dynamodb_repository: DynamoDBProductRepository, dynamodb_requests: RequestCounter
+) -> None:
+    counter = dynamodb_requests
     api = ApiClient(handler_module.build_handler(dynamodb_repository))
     created = api.create()
     path = f"/products/{created['id']}"
@@ -183,6 +190,10 @@ def test_every_api_operation_makes_exactly_one_dynamodb_request(
         "DeleteItem",
         "DeleteItem",
     ]
+    # The stack grants exactly contract.DYNAMODB_ACTIONS: the API uses all of them and no other.
+    assert {f"dynamodb:{operation}" for operation in counter.operations} == set(
+        contract.DYNAMODB_ACTIONS
+    )
 
 
 def test_invalid_requests_never_reach_the_store(
