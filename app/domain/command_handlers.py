@@ -13,10 +13,6 @@ from app.domain.ports import ProductRepository
 Clock = Callable[[], datetime]
 IdFactory = Callable[[], str]
 
-# Names of the rules that are not one product field (``FieldError.field`` for them).
-PAGE_SIZE_FIELD = "page_size"
-CHANGES_FIELD = "changes"
-
 
 def new_product_id() -> str:
     """A fresh product id (random UUID, canonical form)."""
@@ -63,7 +59,9 @@ def update_product(
     if command.description is not model.UNCHANGED:
         errors += model.description_errors(command.description)
     if command.name is model.UNCHANGED and command.description is model.UNCHANGED:
-        errors.append(FieldError(CHANGES_FIELD, "an update must change name and/or description"))
+        errors.append(
+            FieldError(model.CHANGES_FIELD, "an update must change name and/or description")
+        )
     if errors:
         raise ValidationFailed(errors)
     _require_known_id(command.product_id)
@@ -85,15 +83,9 @@ def get_product(query: commands.GetProduct, repository: ProductRepository) -> mo
 
 def list_products(query: commands.ListProducts, repository: ProductRepository) -> model.Page:
     """One page of products; ``Page.continue_after`` is None on the last page."""
-    if not model.PAGE_SIZE_MIN <= query.page_size <= model.PAGE_SIZE_MAX:
-        raise ValidationFailed(
-            [
-                FieldError(
-                    PAGE_SIZE_FIELD,
-                    f"must be between {model.PAGE_SIZE_MIN} and {model.PAGE_SIZE_MAX}",
-                )
-            ]
-        )
+    errors = model.page_size_errors(query.page_size)
+    if errors:
+        raise ValidationFailed(errors)
     return repository.list_page(query.page_size, query.after_id)
 
 

@@ -19,6 +19,10 @@ PAGE_SIZE_MAX = 100
 PAGE_SIZE_DEFAULT = 20
 FIRST_VERSION = 1
 
+# Names of the rules that are not one product field (``FieldError.field`` for them).
+PAGE_SIZE_FIELD = "page_size"
+CHANGES_FIELD = "changes"
+
 # Control characters (Cc) break logs and UIs; lone surrogates (Cs) cannot even be stored as UTF-8.
 _FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cs"})
 _DESCRIPTION_ALLOWED_CONTROLS = frozenset("\n\r\t")
@@ -142,3 +146,10 @@ def description_errors(description: object) -> list[FieldError]:
             )
         ]
     return []
+
+
+def page_size_errors(page_size: int) -> list[FieldError]:
+    """The rule a requested page size breaks, if any."""
+    if PAGE_SIZE_MIN <= page_size <= PAGE_SIZE_MAX:
+        return []
+    return [FieldError(PAGE_SIZE_FIELD, f"must be between {PAGE_SIZE_MIN} and {PAGE_SIZE_MAX}")]

@@ -402,6 +402,15 @@ def test_list_with_malformed_or_foreign_token_returns_400(api: ApiClient, token:
     assert_error(response, 400, "nextToken")
 
 
+def test_page_size_rule_is_reported_before_the_token_is_read(api: ApiClient) -> None:
+    response = api.request("GET", "/products", query="pageSize=0&nextToken=garbage!")
+    assert_error(response, 400)
+    assert response.json == {
+        "message": "Request breaks product rules",
+        "errors": [{"field": "pageSize", "message": "must be between 1 and 100"}],
+    }
+
+
 def test_token_of_deleted_product_still_continues_paging(api: ApiClient) -> None:
     for i in range(5):
         api.create(f"p{i}")

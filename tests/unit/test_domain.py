@@ -71,7 +71,7 @@ def test_update_without_changes_is_rejected(repository: InMemoryProductRepositor
     product = create(repository)
     with pytest.raises(ValidationFailed) as failure:
         command_handlers.update_product(commands.UpdateProduct(product.product_id), repository)
-    assert [e.field for e in failure.value.errors] == [command_handlers.CHANGES_FIELD]
+    assert [e.field for e in failure.value.errors] == [model.CHANGES_FIELD]
 
 
 def test_update_keeps_create_date_and_moves_last_update_date(

@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from app.domain import command_handlers
+from app.domain import model
 from app.domain.exceptions import FieldError
 from app.entrypoints.api import schemas
 
@@ -44,8 +44,8 @@ def test_page_token_decoding_is_strict_and_names_the_query_parameter(token: str)
 
 def test_domain_rule_names_become_client_names_and_product_fields_keep_theirs() -> None:
     errors = [
-        FieldError(command_handlers.PAGE_SIZE_FIELD, "a"),
-        FieldError(command_handlers.CHANGES_FIELD, "b"),
+        FieldError(model.PAGE_SIZE_FIELD, "a"),
+        FieldError(model.CHANGES_FIELD, "b"),
         FieldError("name", "c"),
     ]
     assert schemas.client_field_errors(errors) == [

@@ -210,6 +210,9 @@ def build_resolver(
     def list_products() -> Response[str]:
         event = app.current_event
         page_size = schemas.parse_page_size(event.get_query_string_value("pageSize"))
+        # The page-size rule answers before the token is read (the order clients have always seen).
+        if page_size_errors := model.page_size_errors(page_size):
+            raise ValidationFailed(page_size_errors)
         next_token = event.get_query_string_value("nextToken")
         after_id = schemas.decode_page_token(next_token) if next_token is not None else None
         page = command_handlers.list_products(

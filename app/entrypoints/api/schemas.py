@@ -15,15 +15,15 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from app.domain import command_handlers, model
+from app.domain import model
 from app.domain.exceptions import FieldError
 
 RequestModel = TypeVar("RequestModel", bound=BaseModel)
 
 # The domain names its rules in its own words; clients know these query/body names instead.
 CLIENT_FIELD_NAMES = {
-    command_handlers.PAGE_SIZE_FIELD: "pageSize",
-    command_handlers.CHANGES_FIELD: "body",
+    model.PAGE_SIZE_FIELD: "pageSize",
+    model.CHANGES_FIELD: "body",
 }
 
 
