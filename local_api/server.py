@@ -18,8 +18,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType
 from typing import Any
 
-from local_api.events import HttpRequest, ProxyResponse
+from local_api.events import HttpRequest
 from local_api.gateway import MAX_PAYLOAD_BYTES, GatewayConfig, LambdaHandler, LocalGateway
+from local_api.proxy_response import ProxyResponse
 from local_api.sigv4 import KeyPair
 
 DEFAULT_HANDLER = "app.entrypoints.api.handler:handler"

@@ -1,4 +1,4 @@
-"""HTTP request -> REST proxy event, and proxy response -> HTTP response, as API Gateway does."""
+"""The Lambda proxy integration as API Gateway does it: request -> event, result -> response."""
 
 from __future__ import annotations
 
@@ -8,15 +8,10 @@ from typing import Any
 
 import pytest
 
-from local_api.events import (
-    HttpRequest,
-    LambdaContext,
-    MalformedProxyResponse,
-    RouteMatch,
-    build_event,
-    match_route,
-    to_http_response,
-)
+from local_api.events import HttpRequest, build_event
+from local_api.lambda_context import LambdaContext
+from local_api.proxy_response import MalformedProxyResponse, to_http_response
+from local_api.rest_api import RouteMatch, match_route
 from local_api.sigv4 import VerifiedCaller
 
 CALLER = VerifiedCaller("AKIAUNITTEST00000000", has_session_token=False)
