@@ -17,7 +17,14 @@ from typing import Any
 from local_api import events, openapi, rest_api
 from local_api.lambda_context import LambdaContext
 from local_api.proxy_response import MalformedProxyResponse, ProxyResponse, to_http_response
-from local_api.sigv4 import MISSING_TOKEN, AuthError, IncomingRequest, KeyPair, verify
+from local_api.sigv4 import (
+    MISSING_TOKEN,
+    AuthError,
+    IncomingRequest,
+    KeyPair,
+    redact_query,
+    verify,
+)
 
 LambdaHandler = Callable[[dict[str, Any], Any], Any]
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's request payload quota
@@ -67,7 +74,7 @@ class LocalGateway:
             request.source_ip,
             request.method,
             request.raw_path,
-            f"?{request.raw_query}" if request.raw_query else "",
+            f"?{redact_query(request.raw_query)}" if request.raw_query else "",
             response.status,
             (time.perf_counter() - started) * 1000,
             request_id,
@@ -101,9 +108,8 @@ class LocalGateway:
                 self._config.region,
             )
         except AuthError as error:
-            logger.warning("403 %s: %s", error.error_type, error.message)
-            if error.detail:
-                logger.info("signature check: %s", error.detail)
+            # Never the Authorization header, token or signatures: AuthError.log_text holds none.
+            logger.warning("403 %s: %s", error.error_type, error.log_text)
             return self._error(403, error.message, error.error_type)
         event = events.build_event(request, route, caller, request_id, self._config.stage)
         return self._invoke(event)
