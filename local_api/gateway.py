@@ -116,7 +116,10 @@ class LocalGateway:
 
     def _invoke(self, event: dict[str, Any]) -> ProxyResponse:
         context = LambdaContext(
-            self._config.function_name, self._config.timeout_seconds, self._config.memory_mb
+            self._config.function_name,
+            self._config.timeout_seconds,
+            self._config.memory_mb,
+            self._config.region,
         )
         with self._invoke_lock:
             try:

@@ -13,6 +13,7 @@ import os
 import shlex
 import signal
 import sys
+from pathlib import Path
 from types import FrameType
 
 from local_api.gateway import GatewayConfig, LambdaHandler, LocalGateway
@@ -24,16 +25,41 @@ DEFAULT_HANDLER = "app.entrypoints.api.handler:handler"
 DEFAULT_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 DEFAULT_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"  # nosec B105
 
-# What the deployed function gets from the stack; set here unless the caller already did.
-HANDLER_ENVIRONMENT = {
-    "TABLE_NAME": "products-local",
-    "POWERTOOLS_SERVICE_NAME": "products-api",
-    "POWERTOOLS_METRICS_NAMESPACE": "ProductsApi",
-    "POWERTOOLS_LOG_LEVEL": "INFO",
-    "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon locally
-    "POWERTOOLS_METRICS_DISABLED": "true",  # EMF blobs on stdout would drown the request log
-    "AWS_DEFAULT_REGION": "us-east-1",
-}
+# The one home of the local defaults (table name, region, log level, ...): the project's .env.
+LOCAL_DEFAULTS_FILE = Path(__file__).resolve().parents[1] / ".env"
+REQUIRED_DEFAULTS = ("TABLE_NAME", "AWS_DEFAULT_REGION")
+
+
+class DefaultsError(RuntimeError):
+    """The local defaults file is missing or malformed."""
+
+
+def read_local_defaults(path: Path = LOCAL_DEFAULTS_FILE) -> dict[str, str]:
+    """``NAME=value`` lines of a .env file (blank lines and ``#`` comments ignored, no quoting)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise DefaultsError(f"cannot read the local defaults ({path.name}): {error}") from error
+    defaults = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, equals, value = line.partition("=")
+        if not equals or not name.strip().isidentifier():
+            raise DefaultsError(f"{path.name}, line {number}: expected NAME=value")
+        defaults[name.strip()] = value.strip()
+    missing = [name for name in REQUIRED_DEFAULTS if name not in defaults]
+    if missing:
+        raise DefaultsError(f"{path.name} does not set {', '.join(missing)}")
+    return defaults
+
+
+def apply_local_defaults(defaults: dict[str, str]) -> None:
+    """Set each default the caller's environment does not set already (the environment wins)."""
+    for name, value in defaults.items():
+        os.environ.setdefault(name, value)
+
 
 logger = logging.getLogger("local_api")
 
@@ -120,8 +146,11 @@ def main(argv: list[str] | None = None) -> int:
 
     # Read the accepted keys before moto starts: mock_aws overwrites the AWS_* variables.
     key_pair = key_pair_from_environment()
-    for name, value in HANDLER_ENVIRONMENT.items():
-        os.environ.setdefault(name, value)
+    try:
+        apply_local_defaults(read_local_defaults())
+    except DefaultsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     region = os.environ.get("AWS_REGION") or os.environ["AWS_DEFAULT_REGION"]
     from local_api.storage import StorageError, dynamodb_storage
 

@@ -12,7 +12,11 @@ from pathlib import Path
 import pytest
 from botocore.credentials import Credentials
 
-from local_api.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
+from local_api.server import (
+    DEFAULT_ACCESS_KEY_ID,
+    DEFAULT_SECRET_ACCESS_KEY,
+    read_local_defaults,
+)
 from tests.e2e.conftest import (
     E2E_CREDENTIALS,
     local_api_process,
@@ -44,7 +48,9 @@ def test_with_no_credentials_set_it_accepts_the_documented_defaults_and_stops_on
     assert ready_after < 15, f"not ready after {ready_after:.1f} s"
     assert f"AWS_ACCESS_KEY_ID={DEFAULT_ACCESS_KEY_ID}" in banner
     assert DEFAULT_SECRET_ACCESS_KEY in banner
-    assert "awscurl --service execute-api --region us-east-1" in banner
+    local_defaults = read_local_defaults()  # the server's environment sets none: .env's apply
+    assert f"--region {local_defaults['AWS_DEFAULT_REGION']}" in banner
+    assert f"table {local_defaults['TABLE_NAME']!r}" in banner
     assert "make dynamodb-local" in banner  # how to keep data across restarts
     assert exit_code == 0
     assert "Shutting down." in log_path.read_text()
