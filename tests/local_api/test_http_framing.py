@@ -136,8 +136,13 @@ def test_a_double_slash_path_is_not_folded_into_a_route(stub: StubGateway) -> No
     assert stub.function.events == []
 
 
-def test_oversized_headers_get_json_431(stub: StubGateway) -> None:
-    raw = f"GET /products HTTP/1.1\r\nHost: {host(stub)}\r\nX-Big: {'a' * 70000}\r\n\r\n"
+@pytest.mark.parametrize(
+    "extra_headers",
+    [f"X-Big: {'a' * 70000}\r\n", "".join(f"X-Many-{n}: 1\r\n" for n in range(101))],
+    ids=["a header line over 64 KiB", "more than 100 headers"],
+)
+def test_oversized_headers_get_json_431(stub: StubGateway, extra_headers: str) -> None:
+    raw = f"GET /products HTTP/1.1\r\nHost: {host(stub)}\r\n{extra_headers}\r\n"
 
     [(status, headers, body)] = responses(exchange(stub.url, raw.encode()))
 
