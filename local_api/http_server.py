@@ -47,6 +47,7 @@ _RAW_TARGET = "local_api.raw_target"
 _RAW_HEADERS = "local_api.raw_headers"
 _REQUEST_READ = "local_api.request_read"
 _NO_BODY_STATUSES = (204, 304)
+_MAX_DRAIN_READS = 64  # at most ~4 MiB discarded after an error, then the connection closes
 
 logger = logging.getLogger("local_api")
 
@@ -167,6 +168,18 @@ class _StrictHandler(WSGIRequestHandler):
         self.end_headers()
         if getattr(self, "command", None) != "HEAD" and code not in _NO_BODY_STATUSES:
             self.wfile.write(body)
+        self._close_after_reading_what_is_left()
+
+    def _close_after_reading_what_is_left(self) -> None:
+        # Closing a socket with unread bytes makes the kernel send a reset, which can destroy the
+        # error response before the client reads it: send it, half-close, and drain briefly.
+        with contextlib.suppress(OSError):
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(0.5)
+            for _ in range(_MAX_DRAIN_READS):
+                if not self.connection.recv(65536):
+                    break
 
     @property
     def client(self) -> tuple[str, int]:

@@ -16,6 +16,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from typing import NamedTuple
 from urllib.parse import quote, unquote
 
 from botocore.auth import SigV4Auth
@@ -214,6 +215,15 @@ _SECRET_HEADERS = frozenset({"x-amz-security-token", "authorization"})
 _SECRET_QUERY_PARAMETERS = frozenset({"x-amz-security-token", "x-amz-signature"})
 
 
+class _Suspect(NamedTuple):
+    """One plausible difference between what the client signed and what arrived."""
+
+    name: str
+    why: str
+    headers: HTTPHeaders
+    body_hash: str
+
+
 @dataclass(frozen=True)
 class _Computation:
     """One request's signature computation, repeatable with one input changed (for diagnosis)."""
@@ -255,43 +265,25 @@ class _Computation:
         with credential-bearing header values redacted.
         """
         names = [name for name, _ in signed.items()]
-        suspects: list[tuple[str, str, HTTPHeaders, str]] = []
+        suspects: list[_Suspect] = []
         if ":" in host:  # a proxy or client that signed the Host without its port
             bare = host.rsplit(":", 1)[0]
-            suspects.append(
-                (
-                    "host",
-                    f"signed as {bare!r}, received {host!r}",
-                    _with(signed, "host", bare),
-                    body_hash,
-                )
-            )
+            why = f"signed as {bare!r}, received {host!r}"
+            suspects.append(_Suspect("host", why, _with(signed, "host", bare), body_hash))
         declared = signed.get("x-amz-content-sha256")
         if declared and declared != body_hash:
-            suspects.append(
-                (
-                    "x-amz-content-sha256 (body)",
-                    "the body received is not the body signed",
-                    signed,
-                    declared,
-                )
-            )
+            why = "the body received is not the body signed"
+            suspects.append(_Suspect("x-amz-content-sha256 (body)", why, signed, declared))
         for name in dict.fromkeys(names):
             values = signed.get_all(name) or []
-            if len(values) > 1:  # repeated header: the client may have signed only one copy
+            if len(values) > 1:  # repeated on the way (a proxy): the client signed one copy
                 for position, value in (("first", values[0]), ("last", values[-1])):
-                    suspects.append(
-                        (
-                            name,
-                            f"repeated; the client signed only the {position} value",
-                            _with(signed, name, value),
-                            body_hash,
-                        )
-                    )
-        for name, why, headers, payload in suspects:
-            _, candidate = self.sign(host, headers, payload)
+                    why = f"repeated; the client signed only the {position} value"
+                    suspects.append(_Suspect(name, why, _with(signed, name, value), body_hash))
+        for suspect in suspects:
+            _, candidate = self.sign(host, suspect.headers, suspect.body_hash)
             if hmac.compare_digest(candidate, client_signature):
-                return f"signed header {name!r} differs: {why}"
+                return f"signed header {suspect.name!r} differs: {suspect.why}"
         method, path, query, *rest = canonical_request.split("\n")
         redacted = "\n".join([method, path, redact_query(query), *map(_redact_header_line, rest)])
         return (

@@ -291,6 +291,19 @@ def test_a_mismatch_names_the_body_when_it_is_not_what_content_sha256_vouched_fo
     assert error.detail.startswith("signed header 'x-amz-content-sha256 (body)' differs")
 
 
+def test_a_mismatch_names_a_header_repeated_on_the_way() -> None:
+    request = signed(headers={"If-Match": '"1"'})
+    duplicated = IncomingRequest(
+        "GET", "/products", "", [*request.headers, ("If-Match", '"2"')], b""
+    )
+
+    error = rejection(duplicated)
+
+    assert error.detail == (
+        "signed header 'if-match' differs: repeated; the client signed only the first value"
+    )
+
+
 def test_an_unexplained_mismatch_logs_names_and_a_redacted_canonical_request_only() -> None:
     temporary = Credentials("ASIAUNITTEST00000000", "temporary-secret", "the-session-token")
     keys = {
