@@ -3,6 +3,9 @@
 ``path`` and ``pathParameters`` keep the client's percent-encoding while query parameters are
 decoded; ``headers``/``queryStringParameters`` hold the last value and the ``multiValue*`` twins
 hold all of them (or ``None`` when empty).
+
+``tests/events.py`` builds events (and a context) on its own, on purpose: the handler tests must not
+depend on this translation, or one mistake would hide in both.
 """
 
 from __future__ import annotations
