@@ -137,6 +137,7 @@ class _StrictHandler(WSGIRequestHandler):
         self.raw_target = words[1] if len(words) > 1 else "/"
         problem = framing_problem(self.headers)
         if problem is not None:
+            logger.info("%s - 400 refused: %s", self.client[0], problem)
             self.send_error(HTTPStatus.BAD_REQUEST, f"Bad Request: {problem}")
             return False
         return True
@@ -158,8 +159,13 @@ class _StrictHandler(WSGIRequestHandler):
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """The server's own errors as API Gateway-style JSON; the connection is closed after."""
         status = HTTPStatus(code)
-        logger.info("%s - %s %s", self.client[0], code, message or status.phrase)
+        # The phrase only: http.server's messages quote the request line, which may hold
+        # query-string credentials.
+        logger.info("%s - %s %s", self.client[0], code, status.phrase)
         self.close_connection = True
+        # A request line too broken to name its version leaves http.server at HTTP/0.9, which
+        # would send a bare body; answer with a real status line, as API Gateway does.
+        self.request_version = "HTTP/1.1"
         body = json.dumps({"message": message or status.phrase}).encode()
         self.send_response(code)
         self.send_header("Content-Type", "application/json")

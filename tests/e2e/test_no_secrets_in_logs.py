@@ -81,6 +81,9 @@ def test_no_secret_reaches_the_log_after_an_attack_run(tmp_path: Path) -> None:
             "Content-Length: 2\r\nContent-Length: 2\r\n\r\n{}"
         )
         statuses["bad framing"] = int(exchange(url, smuggling.encode()).split()[1])
+        secrets.add("request-line-token-LOGTEST")
+        bad_line = "GET /products?X-Amz-Security-Token=request-line-token-LOGTEST x HTTP/1.1\r\n"
+        statuses["bad request line"] = int(exchange(url, bad_line.encode()).split()[1])
 
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=10)
@@ -97,6 +100,7 @@ def test_no_secret_reaches_the_log_after_an_attack_run(tmp_path: Path) -> None:
         "query credentials": 403,
         "unknown route": 403,
         "bad framing": 400,
+        "bad request line": 400,
     }
     leaked = sorted(secret for secret in secrets if secret and secret in log)
     assert leaked == [], f"secrets in the server output: {leaked}"

@@ -137,6 +137,19 @@ def test_a_double_slash_path_is_not_folded_into_a_route(stub: StubGateway) -> No
 
 
 @pytest.mark.parametrize(
+    "request_line", ["GET /products HTTP/1.1 extra", "GET /products HTTP/x", "GET"]
+)
+def test_a_malformed_request_line_gets_a_json_400_with_a_status_line(
+    stub: StubGateway, request_line: str
+) -> None:
+    [(status, headers, body)] = responses(exchange(stub.url, f"{request_line}\r\n\r\n".encode()))
+
+    assert status == 400
+    assert headers["content-type"] == "application/json"
+    assert "message" in json.loads(body)
+
+
+@pytest.mark.parametrize(
     "extra_headers",
     [f"X-Big: {'a' * 70000}\r\n", "".join(f"X-Many-{n}: 1\r\n" for n in range(101))],
     ids=["a header line over 64 KiB", "more than 100 headers"],
