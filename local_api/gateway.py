@@ -14,8 +14,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from local_api import events, openapi
-from local_api.sigv4 import MISSING_TOKEN, AuthError, IncomingRequest, KeyPair, verify
+from local_api import events, openapi, rest_api
+from local_api.lambda_context import LambdaContext
+from local_api.proxy_response import MalformedProxyResponse, ProxyResponse, to_http_response
+from local_api.sigv4 import (
+    MISSING_TOKEN,
+    AuthError,
+    IncomingRequest,
+    KeyPair,
+    redact_query,
+    verify,
+)
 
 LambdaHandler = Callable[[dict[str, Any], Any], Any]
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's request payload quota
@@ -47,7 +56,7 @@ class LocalGateway:
         self._invoke_lock = threading.Lock()
         self._openapi: bytes | None = None
 
-    def handle(self, request: events.HttpRequest) -> events.ProxyResponse:
+    def handle(self, request: events.HttpRequest) -> ProxyResponse:
         """Route, authorise and invoke; always returns a response (never raises)."""
         request_id = str(uuid.uuid4())
         started = time.perf_counter()
@@ -65,25 +74,25 @@ class LocalGateway:
             request.source_ip,
             request.method,
             request.raw_path,
-            f"?{request.raw_query}" if request.raw_query else "",
+            f"?{redact_query(request.raw_query)}" if request.raw_query else "",
             response.status,
             (time.perf_counter() - started) * 1000,
             request_id,
         )
         return response
 
-    def _dispatch(self, request: events.HttpRequest, request_id: str) -> events.ProxyResponse:
+    def _dispatch(self, request: events.HttpRequest, request_id: str) -> ProxyResponse:
         if request.method in ("GET", "HEAD"):
             extra = self._local_extra(request.raw_path)
             if extra is not None:
                 return extra
-        route = events.match_route(request.raw_path)
+        route = rest_api.match_route(request.raw_path)
         if route is None or (request.method not in route.methods and request.method != "OPTIONS"):
             # API Gateway does not reveal which paths exist: an unknown route looks unauthenticated.
             error_type, message = MISSING_TOKEN
             return self._error(403, message, error_type)
         if request.method == "OPTIONS":
-            return events.cors_preflight(self._config.cors_allow_origin)
+            return rest_api.cors_preflight(self._config.cors_allow_origin)
         if request.body is None:  # the server stopped reading at the payload quota
             return self._error(413, "Request Too Long")
         try:
@@ -99,16 +108,18 @@ class LocalGateway:
                 self._config.region,
             )
         except AuthError as error:
-            logger.warning("403 %s: %s", error.error_type, error.message)
-            if error.detail:
-                logger.info("signature check: %s", error.detail)
+            # Never the Authorization header, token or signatures: AuthError.log_text holds none.
+            logger.warning("403 %s: %s", error.error_type, error.log_text)
             return self._error(403, error.message, error.error_type)
         event = events.build_event(request, route, caller, request_id, self._config.stage)
         return self._invoke(event)
 
-    def _invoke(self, event: dict[str, Any]) -> events.ProxyResponse:
-        context = events.LambdaContext(
-            self._config.function_name, self._config.timeout_seconds, self._config.memory_mb
+    def _invoke(self, event: dict[str, Any]) -> ProxyResponse:
+        context = LambdaContext(
+            self._config.function_name,
+            self._config.timeout_seconds,
+            self._config.memory_mb,
+            self._config.region,
         )
         with self._invoke_lock:
             try:
@@ -117,26 +128,24 @@ class LocalGateway:
                 logger.exception("the handler raised (API Gateway would answer 502)")
                 return self._error(502, "Internal server error")
         try:
-            return events.to_http_response(result)
-        except events.MalformedProxyResponse as error:
+            return to_http_response(result)
+        except MalformedProxyResponse as error:
             logger.error("malformed Lambda proxy response (API Gateway answers 502): %s", error)
             return self._error(502, "Internal server error")
 
-    def _error(
-        self, status: int, message: str, error_type: str | None = None
-    ) -> events.ProxyResponse:
-        return events.gateway_error(status, message, error_type, self._config.cors_allow_origin)
+    def _error(self, status: int, message: str, error_type: str | None = None) -> ProxyResponse:
+        return rest_api.gateway_error(status, message, error_type, self._config.cors_allow_origin)
 
-    def _local_extra(self, raw_path: str) -> events.ProxyResponse | None:
+    def _local_extra(self, raw_path: str) -> ProxyResponse | None:
         """Local-only, unauthenticated pages: the OpenAPI document and Swagger UI."""
         if raw_path == "/openapi.json":
             if self._openapi is None:
                 self._openapi = openapi.render_document().encode()
-            return events.ProxyResponse(200, [("Content-Type", "application/json")], self._openapi)
+            return ProxyResponse(200, [("Content-Type", "application/json")], self._openapi)
         if raw_path in ("/docs", "/docs/"):
             html = openapi.swagger_html().encode()
-            return events.ProxyResponse(200, [("Content-Type", "text/html; charset=utf-8")], html)
+            return ProxyResponse(200, [("Content-Type", "text/html; charset=utf-8")], html)
         if raw_path in openapi.SWAGGER_ASSETS:
             path, content_type = openapi.SWAGGER_ASSETS[raw_path]
-            return events.ProxyResponse(200, [("Content-Type", content_type)], path.read_bytes())
+            return ProxyResponse(200, [("Content-Type", content_type)], path.read_bytes())
         return None

@@ -1,25 +1,23 @@
 """``python -m local_api``: the real Lambda handler behind a local, SigV4-checking API Gateway.
 
-HTTP plumbing (standard library only) and the command line; the gateway's behaviour lives in
-``gateway``, the event/response translation in ``events``, signature checks in ``sigv4``.
+The command line; HTTP lives in ``http_server`` (werkzeug), the gateway's behaviour in
+``gateway``, signature checks in ``sigv4``.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import ipaddress
 import logging
 import os
 import shlex
 import signal
 import sys
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import FrameType
-from typing import Any
 
-from local_api.events import HttpRequest, ProxyResponse
-from local_api.gateway import MAX_PAYLOAD_BYTES, GatewayConfig, LambdaHandler, LocalGateway
+from local_api.gateway import GatewayConfig, LambdaHandler, LocalGateway
+from local_api.http_server import ListenError, LocalApiServer
 from local_api.sigv4 import KeyPair
 
 DEFAULT_HANDLER = "app.entrypoints.api.handler:handler"
@@ -27,108 +25,43 @@ DEFAULT_HANDLER = "app.entrypoints.api.handler:handler"
 DEFAULT_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 DEFAULT_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"  # nosec B105
 
-# What the deployed function gets from the stack; set here unless the caller already did.
-HANDLER_ENVIRONMENT = {
-    "TABLE_NAME": "products-local",
-    "POWERTOOLS_SERVICE_NAME": "products-api",
-    "POWERTOOLS_METRICS_NAMESPACE": "ProductsApi",
-    "POWERTOOLS_LOG_LEVEL": "INFO",
-    "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon locally
-    "POWERTOOLS_METRICS_DISABLED": "true",  # EMF blobs on stdout would drown the request log
-    "AWS_DEFAULT_REGION": "us-east-1",
-}
+# The one home of the local defaults (table name, region, log level, ...): the project's .env.
+LOCAL_DEFAULTS_FILE = Path(__file__).resolve().parents[1] / ".env"
+REQUIRED_DEFAULTS = ("TABLE_NAME", "AWS_DEFAULT_REGION")
+
+
+class DefaultsError(RuntimeError):
+    """The local defaults file is missing or malformed."""
+
+
+def read_local_defaults(path: Path = LOCAL_DEFAULTS_FILE) -> dict[str, str]:
+    """``NAME=value`` lines of a .env file (blank lines and ``#`` comments ignored, no quoting)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise DefaultsError(f"cannot read the local defaults ({path.name}): {error}") from error
+    defaults = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, equals, value = line.partition("=")
+        if not equals or not name.strip().isidentifier():
+            raise DefaultsError(f"{path.name}, line {number}: expected NAME=value")
+        defaults[name.strip()] = value.strip()
+    missing = [name for name in REQUIRED_DEFAULTS if name not in defaults]
+    if missing:
+        raise DefaultsError(f"{path.name} does not set {', '.join(missing)}")
+    return defaults
+
+
+def apply_local_defaults(defaults: dict[str, str]) -> None:
+    """Set each default the caller's environment does not set already (the environment wins)."""
+    for name, value in defaults.items():
+        os.environ.setdefault(name, value)
+
 
 logger = logging.getLogger("local_api")
-
-
-class LocalApiServer(ThreadingHTTPServer):
-    """A threading HTTP server that hands every request to a ``LocalGateway``."""
-
-    daemon_threads = True  # a stuck client must not keep Ctrl-C from exiting
-
-    def __init__(self, address: tuple[str, int], gateway: LocalGateway) -> None:
-        super().__init__(address, _RequestHandler)
-        self.gateway = gateway
-
-    @property
-    def url(self) -> str:
-        """The base URL clients use (a wildcard bind is reachable on loopback)."""
-        host, port = self.server_address[:2]
-        host = host.decode() if isinstance(host, bytes) else str(host)
-        try:
-            reachable = "127.0.0.1" if ipaddress.ip_address(host).is_unspecified else host
-        except ValueError:  # a host name
-            reachable = host
-        return f"http://{reachable}:{port}"
-
-
-class _RequestHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, like API Gateway
-    server: LocalApiServer
-
-    def _serve(self) -> None:
-        target = self.path
-        if "://" in target.split("?", 1)[0]:  # absolute-form request target (proxies)
-            target = "/" + target.split("://", 1)[1].partition("/")[2]
-        raw_path, _, raw_query = target.partition("?")
-        try:
-            body = self._read_body()
-        except ValueError:  # a malformed Content-Length or chunk size: not an HTTP request
-            self.send_error(400, "Bad Request")
-            return
-        request = HttpRequest(
-            method=self.command,
-            raw_path=raw_path or "/",
-            raw_query=raw_query,
-            headers=list(self.headers.items()),
-            body=body,
-            source_ip=self.client_address[0],
-            protocol=self.request_version,
-        )
-        # An unread (oversized) body is still in the stream: the connection cannot be reused.
-        self._send(self.server.gateway.handle(request), close=body is None)
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
-
-    def _read_body(self) -> bytes | None:
-        """The request body, or None when it exceeds API Gateway's 10 MB payload quota."""
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks: list[bytes] = []
-            size = 0
-            while True:
-                chunk_size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if chunk_size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass  # trailers
-                    return b"".join(chunks)
-                size += chunk_size
-                if size > MAX_PAYLOAD_BYTES:
-                    return None
-                chunks.append(self.rfile.read(chunk_size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_PAYLOAD_BYTES:
-            return None
-        return self.rfile.read(length) if length > 0 else b""
-
-    def _send(self, response: ProxyResponse, close: bool = False) -> None:
-        self.log_request(response.status)
-        self.send_response_only(response.status)  # no Server header: API Gateway sends none
-        self.send_header("Date", self.date_time_string())
-        for name, value in response.headers:
-            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
-                self.send_header(name, value)
-        if response.status not in (204, 304):
-            self.send_header("Content-Length", str(len(response.body)))
-        if close:
-            self.send_header("Connection", "close")
-            self.close_connection = True
-        self.end_headers()
-        if self.command != "HEAD" and response.status not in (204, 304):
-            self.wfile.write(response.body)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        logger.debug("%s - " + format, self.client_address[0], *args)
 
 
 def load_handler(spec: str) -> LambdaHandler:
@@ -213,8 +146,11 @@ def main(argv: list[str] | None = None) -> int:
 
     # Read the accepted keys before moto starts: mock_aws overwrites the AWS_* variables.
     key_pair = key_pair_from_environment()
-    for name, value in HANDLER_ENVIRONMENT.items():
-        os.environ.setdefault(name, value)
+    try:
+        apply_local_defaults(read_local_defaults())
+    except DefaultsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     region = os.environ.get("AWS_REGION") or os.environ["AWS_DEFAULT_REGION"]
     from local_api.storage import StorageError, dynamodb_storage
 
@@ -231,16 +167,12 @@ def main(argv: list[str] | None = None) -> int:
             )
             try:
                 server = LocalApiServer((args.host, args.port), gateway)
-            except OSError as error:
+            except ListenError as error:
                 print(f"error: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
                 return 1
             print(banner(server.url, key_pair, region, where), flush=True)
-            try:
-                server.serve_forever()
-            except KeyboardInterrupt:
-                print("\nShutting down.", flush=True)
-            finally:
-                server.server_close()
+            server.serve_forever()  # returns on Ctrl-C / SIGTERM (werkzeug catches the interrupt)
+            print("\nShutting down.", flush=True)
     except StorageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -16,6 +16,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from typing import NamedTuple
 from urllib.parse import quote, unquote
 
 from botocore.auth import SigV4Auth
@@ -77,7 +78,13 @@ class AuthError(Exception):
     def __init__(self, error: tuple[str, str], detail: str = "") -> None:
         super().__init__(error[1])
         self.error_type, self.message = error
-        self.detail = detail  # for the server log only (e.g. the canonical request we computed)
+        # For the server log: never a secret (no key, token, signature or Authorization value).
+        self.detail = detail
+
+    @property
+    def log_text(self) -> str:
+        """What the server may log about this rejection (the detail, else the client message)."""
+        return self.detail or self.message
 
 
 class _ServerSideSigV4(SigV4Auth):
@@ -89,12 +96,12 @@ class _ServerSideSigV4(SigV4Auth):
         region: str,
         signed: HTTPHeaders,
         query: list[tuple[str, str]],
-        body: bytes,
+        body_hash: str,
     ) -> None:
         super().__init__(credentials, SERVICE, region)
         self._signed = signed
         self._query = query
-        self._body_hash = hashlib.sha256(body).hexdigest()
+        self._body_hash = body_hash
 
     def headers_to_sign(self, request: AWSRequest) -> HTTPHeaders:
         return self._signed
@@ -146,7 +153,10 @@ def verify(
             "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
         )
     if missing or amz_date is None:
-        raise AuthError((_INCOMPLETE, " ".join(missing) + f" Authorization={header}"))
+        # API Gateway echoes the header to the client; the log gets the reasons only.
+        raise AuthError(
+            (_INCOMPLETE, " ".join(missing) + f" Authorization={header}"), " ".join(missing)
+        )
     if not header.startswith(ALGORITHM + " "):
         scheme = header.split(" ", 1)[0]
         raise AuthError((_INCOMPLETE, f"Unsupported Authorization Type: '{scheme}'."))
@@ -187,25 +197,125 @@ def verify(
             signed[name] = value  # HTTPHeaders appends: repeated headers are joined with ','
 
     host = _header_values(request.headers, "host")[-1]
-    aws_request = AWSRequest(method=request.method, url=f"http://{host}{request.raw_path}")
-    aws_request.context["timestamp"] = amz_date
-    signer = _ServerSideSigV4(
-        Credentials(key_pair.access_key_id, key_pair.secret_access_key, key_pair.session_token),
-        scope_region,
-        signed,
-        parse_query(request.raw_query),
-        request.body,
+    computation = _Computation(
+        key_pair, scope_region, amz_date, request.method, request.raw_path, request.raw_query
     )
-    canonical_request = signer.canonical_request(aws_request)
-    string_to_sign = signer.string_to_sign(aws_request, canonical_request)
-    expected = signer.signature(string_to_sign, aws_request)
+    body_hash = hashlib.sha256(request.body).hexdigest()
+    canonical_request, expected = computation.sign(host, signed, body_hash)
     if not hmac.compare_digest(expected, params["Signature"]):
         raise AuthError(
             SIGNATURE_MISMATCH,
-            f"canonical request we computed:\n{canonical_request}\n"
-            f"string to sign:\n{string_to_sign}",
+            computation.diagnose(host, signed, body_hash, params["Signature"], canonical_request),
         )
     return VerifiedCaller(access_key_id, key_pair.session_token is not None)
+
+
+# Signed headers whose values are credentials: shown as <redacted> in the server log.
+_SECRET_HEADERS = frozenset({"x-amz-security-token", "authorization"})
+_SECRET_QUERY_PARAMETERS = frozenset({"x-amz-security-token", "x-amz-signature"})
+
+
+class _Suspect(NamedTuple):
+    """One plausible difference between what the client signed and what arrived."""
+
+    name: str
+    why: str
+    headers: HTTPHeaders
+    body_hash: str
+
+
+@dataclass(frozen=True)
+class _Computation:
+    """One request's signature computation, repeatable with one input changed (for diagnosis)."""
+
+    key_pair: KeyPair
+    region: str
+    amz_date: str
+    method: str
+    raw_path: str
+    raw_query: str
+
+    def sign(self, host: str, signed: HTTPHeaders, body_hash: str) -> tuple[str, str]:
+        """(canonical request, signature) for these inputs."""
+        aws_request = AWSRequest(method=self.method, url=f"http://{host}{self.raw_path}")
+        aws_request.context["timestamp"] = self.amz_date
+        pair = self.key_pair
+        signer = _ServerSideSigV4(
+            Credentials(pair.access_key_id, pair.secret_access_key, pair.session_token),
+            self.region,
+            signed,
+            parse_query(self.raw_query),
+            body_hash,
+        )
+        canonical_request = signer.canonical_request(aws_request)
+        string_to_sign = signer.string_to_sign(aws_request, canonical_request)
+        return canonical_request, signer.signature(string_to_sign, aws_request)
+
+    def diagnose(
+        self,
+        host: str,
+        signed: HTTPHeaders,
+        body_hash: str,
+        client_signature: str,
+        canonical_request: str,
+    ) -> str:
+        """Which signed input differed, found by re-signing with one plausible change at a time.
+
+        Secret-free by construction: names and non-secret values only, and the canonical request
+        with credential-bearing header values redacted.
+        """
+        names = [name for name, _ in signed.items()]
+        suspects: list[_Suspect] = []
+        if ":" in host:  # a proxy or client that signed the Host without its port
+            bare = host.rsplit(":", 1)[0]
+            why = f"signed as {bare!r}, received {host!r}"
+            suspects.append(_Suspect("host", why, _with(signed, "host", bare), body_hash))
+        declared = signed.get("x-amz-content-sha256")
+        if declared and declared != body_hash:
+            why = "the body received is not the body signed"
+            suspects.append(_Suspect("x-amz-content-sha256 (body)", why, signed, declared))
+        for name in dict.fromkeys(names):
+            values = signed.get_all(name) or []
+            if len(values) > 1:  # repeated on the way (a proxy): the client signed one copy
+                for position, value in (("first", values[0]), ("last", values[-1])):
+                    why = f"repeated; the client signed only the {position} value"
+                    suspects.append(_Suspect(name, why, _with(signed, name, value), body_hash))
+        for suspect in suspects:
+            _, candidate = self.sign(host, suspect.headers, suspect.body_hash)
+            if hmac.compare_digest(candidate, client_signature):
+                return f"signed header {suspect.name!r} differs: {suspect.why}"
+        method, path, query, *rest = canonical_request.split("\n")
+        redacted = "\n".join([method, path, redact_query(query), *map(_redact_header_line, rest)])
+        return (
+            f"signed headers {';'.join(dict.fromkeys(names))}: no single header explains the"
+            " mismatch (a header changed on the way, or the secret key differs); canonical request"
+            f" we computed (credentials redacted):\n{redacted}"
+        )
+
+
+def _with(headers: HTTPHeaders, name: str, value: str) -> HTTPHeaders:
+    """A copy of ``headers`` with ``name`` set to the single ``value``."""
+    changed = HTTPHeaders()
+    for key, existing in headers.items():
+        if key != name:
+            changed[key] = existing
+    changed[name] = value
+    return changed
+
+
+def _redact_header_line(line: str) -> str:
+    name, colon, _ = line.partition(":")
+    return f"{name}:<redacted>" if colon and name in _SECRET_HEADERS else line
+
+
+def redact_query(raw_query: str) -> str:
+    """``raw_query`` with the values of query-string credentials (presigned URLs) redacted."""
+    parts = []
+    for part in raw_query.split("&"):
+        name, equals, _ = part.partition("=")
+        secret = unquote(name).lower() in _SECRET_QUERY_PARAMETERS
+        parts.append(f"{name}{equals}<redacted>" if secret and equals else part)
+    return "&".join(parts)
 
 
 def _header_values(headers: list[tuple[str, str]], name: str) -> list[str]:

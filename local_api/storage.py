@@ -44,14 +44,14 @@ def dynamodb_storage(endpoint_url: str | None, table_name: str, region: str) -> 
         from moto import mock_aws  # imported lazily: ~1 s, and only this mode needs it
 
         with mock_aws():
-            _ensure_table(_client(None, region), table_name, create=True)
+            ensure_table(_client(None, region), table_name)
             yield f"embedded moto DynamoDB (in memory), table {table_name!r}"
         return
     os.environ[ENDPOINT_ENV] = endpoint_url
     real_aws = is_aws_endpoint(endpoint_url)
     if not real_aws and not _has_credentials():
         os.environ.update(_PLACEHOLDER_CREDENTIALS)
-    _ensure_table(_client(endpoint_url, region), table_name, create=not real_aws)
+    ensure_table(_client(endpoint_url, region), table_name, create=not real_aws)
     yield f"DynamoDB at {endpoint_url}, table {table_name!r}"
 
 
@@ -67,25 +67,44 @@ def _has_credentials() -> bool:
     return botocore.session.get_session().get_credentials() is not None
 
 
-def _ensure_table(client: DynamoDBClient, table_name: str, create: bool) -> None:
+def ensure_table(
+    client: DynamoDBClient, table_name: str, *, create: bool = True, poll_seconds: int = 1
+) -> None:
+    """Make sure ``table_name`` exists and is ACTIVE, creating it (when allowed) if missing.
+
+    Safe when several servers start together on a fresh DynamoDB: a table created by another one
+    between our check and our create (``ResourceInUseException``) is used, once it is ACTIVE.
+    """
     from botocore.exceptions import BotoCoreError, ClientError
 
     from app.adapters.dynamodb_product_repository import table_definition
 
     try:
-        client.describe_table(TableName=table_name)
-        return
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
-            raise StorageError(f"cannot use table {table_name!r}: {error}") from error
-    except BotoCoreError as error:
-        raise StorageError(f"cannot reach DynamoDB: {error}") from error
-    if not create:
-        raise StorageError(
-            f"table {table_name!r} does not exist; the local API never creates tables in AWS"
-            " (deploy the stack, or set TABLE_NAME to an existing table)"
-        )
-    client.create_table(**table_definition(table_name))
-    client.get_waiter("table_exists").wait(
-        TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 30}
-    )
+        try:
+            status: str | None = client.describe_table(TableName=table_name)["Table"]["TableStatus"]
+        except ClientError as error:
+            if _error_code(error) != "ResourceNotFoundException":
+                raise StorageError(f"cannot use table {table_name!r}: {error}") from error
+            status = None
+        if status is None:
+            if not create:
+                raise StorageError(
+                    f"table {table_name!r} does not exist; the local API never creates tables in"
+                    " AWS (deploy the stack, or set TABLE_NAME to an existing table)"
+                )
+            try:
+                client.create_table(**table_definition(table_name))
+            except ClientError as error:
+                if _error_code(error) != "ResourceInUseException":  # not "created meanwhile"
+                    raise StorageError(f"cannot create table {table_name!r}: {error}") from error
+        if status != "ACTIVE":
+            client.get_waiter("table_exists").wait(  # polls until TableStatus is ACTIVE
+                TableName=table_name, WaiterConfig={"Delay": poll_seconds, "MaxAttempts": 30}
+            )
+    except BotoCoreError as error:  # unreachable endpoint, waiter gave up, ...
+        raise StorageError(f"cannot reach DynamoDB or table {table_name!r}: {error}") from error
+
+
+def _error_code(error: Exception) -> str:
+    response = getattr(error, "response", None) or {}
+    return str(response.get("Error", {}).get("Code", ""))

@@ -76,10 +76,10 @@ def server_environment(**overrides: str) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def running_local_api(
+def local_api_process(
     log_path: Path, *, env: dict[str, str], extra_args: list[str] | None = None
-) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Start ``python -m local_api`` on a free port; yield (URL, process) once it serves."""
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start ``python -m local_api`` on a free port without waiting for it; stopped on exit."""
     port = free_port()
     command = [sys.executable, "-m", "local_api", "--port", str(port), *(extra_args or [])]
     with log_path.open("wb") as log:
@@ -87,7 +87,7 @@ def running_local_api(
             command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
         )
         try:
-            yield wait_until_ready(process, log_path), process
+            yield process
         finally:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
@@ -96,6 +96,15 @@ def running_local_api(
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait()
+
+
+@contextlib.contextmanager
+def running_local_api(
+    log_path: Path, *, env: dict[str, str], extra_args: list[str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Start ``python -m local_api`` on a free port; yield (URL, process) once it serves."""
+    with local_api_process(log_path, env=env, extra_args=extra_args) as process:
+        yield wait_until_ready(process, log_path), process
 
 
 def wait_until_ready(process: subprocess.Popen[bytes], log_path: Path, timeout: float = 30) -> str:

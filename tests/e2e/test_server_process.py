@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import subprocess  # nosec B404
 import sys
@@ -11,9 +12,19 @@ from pathlib import Path
 import pytest
 from botocore.credentials import Credentials
 
-from local_api.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
-from tests.e2e.conftest import running_local_api, server_environment
-from tests.support.dynamodb_local import PROJECT_ROOT
+from local_api.server import (
+    DEFAULT_ACCESS_KEY_ID,
+    DEFAULT_SECRET_ACCESS_KEY,
+    read_local_defaults,
+)
+from tests.e2e.conftest import (
+    E2E_CREDENTIALS,
+    local_api_process,
+    running_local_api,
+    server_environment,
+    wait_until_ready,
+)
+from tests.support.dynamodb_local import PROJECT_ROOT, dynamodb_local
 from tests.support.signed_http import signed_request
 
 pytestmark = pytest.mark.e2e
@@ -37,7 +48,9 @@ def test_with_no_credentials_set_it_accepts_the_documented_defaults_and_stops_on
     assert ready_after < 15, f"not ready after {ready_after:.1f} s"
     assert f"AWS_ACCESS_KEY_ID={DEFAULT_ACCESS_KEY_ID}" in banner
     assert DEFAULT_SECRET_ACCESS_KEY in banner
-    assert "awscurl --service execute-api --region us-east-1" in banner
+    local_defaults = read_local_defaults()  # the server's environment sets none: .env's apply
+    assert f"--region {local_defaults['AWS_DEFAULT_REGION']}" in banner
+    assert f"table {local_defaults['TABLE_NAME']!r}" in banner
     assert "make dynamodb-local" in banner  # how to keep data across restarts
     assert exit_code == 0
     assert "Shutting down." in log_path.read_text()
@@ -57,3 +70,27 @@ def test_a_port_already_in_use_fails_with_a_clear_message(tmp_path: Path) -> Non
 
     assert second.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in second.stderr
+
+
+def test_servers_started_together_on_a_fresh_dynamodb_local_all_serve(tmp_path: Path) -> None:
+    """Each one finds the table missing and creates it; the losers of that race must carry on."""
+    env = server_environment(
+        AWS_ACCESS_KEY_ID=E2E_CREDENTIALS.access_key,
+        AWS_SECRET_ACCESS_KEY=E2E_CREDENTIALS.secret_key,
+        TABLE_NAME="products-race",
+    )
+    with dynamodb_local() as endpoint_url, contextlib.ExitStack() as servers:
+        logs = [tmp_path / f"server-{number}.log" for number in range(3)]
+        processes = [
+            servers.enter_context(
+                local_api_process(log, env=env, extra_args=["--dynamodb-endpoint", endpoint_url])
+            )
+            for log in logs
+        ]
+        urls = [wait_until_ready(process, log) for process, log in zip(processes, logs)]
+        created = [
+            signed_request("POST", url + "/products", E2E_CREDENTIALS, json_body={"name": url})
+            for url in urls
+        ]
+
+    assert [result.status for result in created] == [201, 201, 201]

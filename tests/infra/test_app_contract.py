@@ -117,7 +117,7 @@ def test_contract_module_imports_nothing_from_the_app() -> None:
 def test_resolver_stack_and_local_gateway_route_the_same_set(default_stack: Synthesised) -> None:
     """Powertools' routes, API Gateway's resources and the local gateway's table are one set."""
     from app.entrypoints.api import openapi
-    from local_api import events
+    from local_api import rest_api
 
     expected = {(path, method) for path, methods in contract.ROUTES.items() for method in methods}
     # The OpenAPI document is generated from the resolver's own route table.
@@ -129,4 +129,4 @@ def test_resolver_stack_and_local_gateway_route_the_same_set(default_stack: Synt
     assert in_resolver == expected
     in_stack = {(path, method) for method, path in default_stack.routes() if method != "OPTIONS"}
     assert in_stack == expected
-    assert {(path, m) for path, methods in events.ROUTES.items() for m in methods} == expected
+    assert {(path, m) for path, methods in rest_api.ROUTES.items() for m in methods} == expected

@@ -11,7 +11,7 @@ import pytest
 from botocore.credentials import Credentials
 
 from local_api.gateway import GatewayConfig, LocalGateway
-from local_api.server import LocalApiServer
+from local_api.http_server import IDLE_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS, LocalApiServer
 from local_api.sigv4 import KeyPair
 
 CREDENTIALS = Credentials("AKIAUNITTEST00000000", "unit-test-secret")
@@ -51,16 +51,27 @@ ServeFactory = Callable[..., StubGateway]
 
 @pytest.fixture
 def serve() -> Iterator[ServeFactory]:
-    """Start gateways (``serve(key_pairs=..., cors_allow_origin=...)``); all stopped afterwards."""
+    """Start gateways (``serve(key_pairs=..., idle_timeout=..., cors_allow_origin=...)``).
+
+    ``idle_timeout`` and ``read_timeout`` go to the HTTP server, the rest to ``GatewayConfig``;
+    all servers are stopped afterwards.
+    """
     servers: list[LocalApiServer] = []
 
-    def start(key_pairs: list[KeyPair] | None = None, **config: Any) -> StubGateway:
+    def start(
+        key_pairs: list[KeyPair] | None = None,
+        idle_timeout: float = IDLE_TIMEOUT_SECONDS,
+        read_timeout: float = READ_TIMEOUT_SECONDS,
+        **config: Any,
+    ) -> StubGateway:
         pairs = key_pairs or [KeyPair(CREDENTIALS.access_key, CREDENTIALS.secret_key)]
         function = RecordingFunction()
         gateway = LocalGateway(
             function, GatewayConfig({pair.access_key_id: pair for pair in pairs}, REGION, **config)
         )
-        server = LocalApiServer(("127.0.0.1", 0), gateway)
+        server = LocalApiServer(
+            ("127.0.0.1", 0), gateway, idle_timeout=idle_timeout, read_timeout=read_timeout
+        )
         # A short poll interval keeps shutdown() (called at teardown) from taking half a second.
         threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
         servers.append(server)

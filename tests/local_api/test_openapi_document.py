@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from local_api.events import ROUTES
 from local_api.openapi import main, render_document
+from local_api.rest_api import ROUTES
 from tests.support.dynamodb_local import PROJECT_ROOT
 
 COMMITTED = PROJECT_ROOT / "docs" / "openapi.json"

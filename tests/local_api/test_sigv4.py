@@ -11,7 +11,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest, HTTPHeaders
 from botocore.credentials import Credentials
 
-from local_api.sigv4 import AuthError, IncomingRequest, KeyPair, verify
+from local_api.sigv4 import AuthError, IncomingRequest, KeyPair, redact_query, verify
 from tests.local_api.conftest import CREDENTIALS, REGION
 from tests.support.signed_http import sign
 
@@ -267,3 +267,79 @@ def test_a_signed_header_that_did_not_arrive_fails_the_signature() -> None:
 
     assert error.error_type == "InvalidSignatureException"
     assert "'if-match'" in error.detail
+
+
+def test_a_mismatch_names_the_host_when_the_client_signed_it_without_the_port() -> None:
+    headers = sign("GET", "http://127.0.0.1/products", CREDENTIALS, when=NOW)
+
+    error = rejection(incoming("GET", URL, headers))
+
+    assert error.error_type == "InvalidSignatureException"
+    assert (
+        error.detail
+        == "signed header 'host' differs: signed as '127.0.0.1', received '127.0.0.1:3000'"
+    )
+
+
+def test_a_mismatch_names_the_body_when_it_is_not_what_content_sha256_vouched_for() -> None:
+    original = b'{"name": "Desk"}'
+    headers = {"X-Amz-Content-SHA256": hashlib.sha256(original).hexdigest()}
+    request = signed("POST", body=original, headers=headers)
+
+    error = rejection(IncomingRequest("POST", "/products", "", request.headers, b"{}"))
+
+    assert error.detail.startswith("signed header 'x-amz-content-sha256 (body)' differs")
+
+
+def test_a_mismatch_names_a_header_repeated_on_the_way() -> None:
+    request = signed(headers={"If-Match": '"1"'})
+    duplicated = IncomingRequest(
+        "GET", "/products", "", [*request.headers, ("If-Match", '"2"')], b""
+    )
+
+    error = rejection(duplicated)
+
+    assert error.detail == (
+        "signed header 'if-match' differs: repeated; the client signed only the first value"
+    )
+
+
+def test_an_unexplained_mismatch_logs_names_and_a_redacted_canonical_request_only() -> None:
+    temporary = Credentials("ASIAUNITTEST00000000", "temporary-secret", "the-session-token")
+    keys = {
+        temporary.access_key: KeyPair(temporary.access_key, "temporary-secret", "the-session-token")
+    }
+    request = signed(credentials=temporary, headers={"If-Match": '"1"'})
+    changed = [(n, '"2"' if n == "If-Match" else v) for n, v in request.headers]
+    signature = dict(request.headers)["Authorization"].rsplit("Signature=", 1)[1]
+
+    with pytest.raises(AuthError) as caught:
+        verify(IncomingRequest("GET", "/products", "", changed, b""), keys, REGION, now=NOW)
+
+    detail = caught.value.detail
+    assert "no single header explains the mismatch" in detail
+    assert "x-amz-security-token:<redacted>" in detail
+    assert 'if-match:"2"' in detail
+    for secret in ("temporary-secret", "the-session-token", signature):
+        assert secret not in detail
+
+
+def test_an_incomplete_authorization_header_is_echoed_to_the_client_but_not_logged() -> None:
+    header = "AWS4-HMAC-SHA256 Credential=AKIAUNITTEST00000000/x, Signature=deadbeef"
+    request = incoming("GET", URL, {"Authorization": header, "X-Amz-Date": "20261122T100000Z"})
+
+    error = rejection(request)
+
+    assert error.error_type == "IncompleteSignatureException"
+    assert header in error.message  # what API Gateway answers
+    assert "deadbeef" not in error.log_text
+    assert error.log_text == "Authorization header requires 'SignedHeaders' parameter."
+
+
+def test_query_string_credentials_are_redacted_for_the_log() -> None:
+    raw = "a=1&X-Amz-Signature=abc&x-amz-security-token=tok&X-Amz-Credential=AKIA%2Fscope"
+
+    assert redact_query(raw) == (
+        "a=1&X-Amz-Signature=<redacted>&x-amz-security-token=<redacted>"
+        "&X-Amz-Credential=AKIA%2Fscope"
+    )

@@ -1,4 +1,4 @@
-"""HTTP request -> REST proxy event, and proxy response -> HTTP response, as API Gateway does."""
+"""The Lambda proxy integration as API Gateway does it: request -> event, result -> response."""
 
 from __future__ import annotations
 
@@ -8,15 +8,10 @@ from typing import Any
 
 import pytest
 
-from local_api.events import (
-    HttpRequest,
-    LambdaContext,
-    MalformedProxyResponse,
-    RouteMatch,
-    build_event,
-    match_route,
-    to_http_response,
-)
+from local_api.events import HttpRequest, build_event
+from local_api.lambda_context import LambdaContext
+from local_api.proxy_response import MalformedProxyResponse, to_http_response
+from local_api.rest_api import RouteMatch, match_route
 from local_api.sigv4 import VerifiedCaller
 
 CALLER = VerifiedCaller("AKIAUNITTEST00000000", has_session_token=False)
@@ -145,10 +140,13 @@ def test_a_text_body_is_passed_as_is_and_binary_as_base64() -> None:
 
 
 def test_the_lambda_context_looks_like_the_python_runtimes() -> None:
-    context = LambdaContext("products-api-local", timeout_seconds=10, memory_mb=1769)
+    context = LambdaContext(
+        "products-api-local", timeout_seconds=10, memory_mb=1769, region="eu-west-1"
+    )
 
     assert context.function_version == "$LATEST"
     assert context.memory_limit_in_mb == "1769"
+    assert context.invoked_function_arn.startswith("arn:aws:lambda:eu-west-1:")
     assert context.invoked_function_arn.endswith(":function:products-api-local")
     assert context.aws_request_id and context.log_stream_name
     remaining = context.get_remaining_time_in_millis()
