@@ -10,6 +10,7 @@ the wheels for the function's platform and Python version (``--only-binary=:all:
 
 from __future__ import annotations
 
+import email.parser
 import functools
 import hashlib
 import os
@@ -29,6 +30,10 @@ import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
+from packaging.markers import Marker
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.tags import parse_tag
+from packaging.utils import canonicalize_name
 
 # The Lambda Python runtime ships these; a layer copy would shadow the runtime's SDK and add ~30 MB.
 PROVIDED_BY_RUNTIME = frozenset({"boto3", "botocore", "s3transfer"})
@@ -38,8 +43,6 @@ _PIP_PLATFORMS = {
     "arm64": ("manylinux2014_aarch64", "aarch64"),
     "x86_64": ("manylinux2014_x86_64", "x86_64"),
 }
-_REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?")
-_PINNED = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;]+)")
 
 
 class LayerBuildError(RuntimeError):
@@ -48,7 +51,7 @@ class LayerBuildError(RuntimeError):
 
 def normalise(name: str) -> str:
     """PEP 503 name normalisation (``Typing_Extensions`` -> ``typing-extensions``)."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+    return str(canonicalize_name(name))
 
 
 @dataclass(frozen=True)
@@ -141,14 +144,19 @@ def _poetry_export(project_root: Path) -> str:
 def _parse_export(text: str) -> dict[str, tuple[str, str]]:
     """Name -> (requirement line with its hashes, locked version) from ``poetry export``."""
     requirements: dict[str, tuple[str, str]] = {}
-    for line in re.sub(r"\\\n\s*", " ", text).splitlines():
+    for line in text.replace("\\\n", " ").splitlines():
         line = line.strip()
         if not line or line.startswith(("#", "-")):
             continue
-        match = _PINNED.match(line)
-        if not match:
-            raise LayerBuildError(f"unexpected line in poetry export: {line[:80]}")
-        requirements[normalise(match.group(1))] = (line, match.group(2))
+        # pip's per-requirement options (--hash=...) follow the PEP 508 requirement itself.
+        try:
+            requirement = Requirement(line.split(" --", 1)[0])
+        except InvalidRequirement as error:
+            raise LayerBuildError(f"unexpected line in poetry export: {line[:80]}") from error
+        pins = [spec.version for spec in requirement.specifier if spec.operator == "=="]
+        if len(pins) != 1:
+            raise LayerBuildError(f"not pinned to one version in poetry export: {line[:80]}")
+        requirements[normalise(requirement.name)] = (line, pins[0])
     return requirements
 
 
@@ -161,11 +169,9 @@ def _runtime_dependency_closure(project_root: Path) -> frozenset[str]:
         normalise(package["name"]): package.get("dependencies", {}) for package in lock["package"]
     }
     pending: list[tuple[str, frozenset[str]]] = []
-    for requirement in pyproject["project"]["dependencies"]:
-        match = _REQUIREMENT_NAME.match(requirement)
-        if match:
-            extras = frozenset(e.strip() for e in (match.group(2) or "").split(",") if e.strip())
-            pending.append((normalise(match.group(1)), extras))
+    for line in pyproject["project"]["dependencies"]:
+        requirement = Requirement(line)
+        pending.append((normalise(requirement.name), frozenset(requirement.extras)))
     seen: set[tuple[str, frozenset[str]]] = set()
     needed: set[str] = set()
     while pending:
@@ -188,8 +194,11 @@ def _dependency_applies(constraint: str | dict[str, Any], extras: frozenset[str]
     """Mandatory dependencies always apply; optional ones only for a requested extra."""
     if isinstance(constraint, str) or not constraint.get("optional", False):
         return True
-    wanted = set(re.findall(r"extra\s*==\s*\"([^\"]+)\"", str(constraint.get("markers", ""))))
-    return bool(wanted & extras)
+    markers = constraint.get("markers")
+    if not markers:
+        return False
+    marker = Marker(str(markers))
+    return any(marker.evaluate({"extra": extra}) for extra in extras)
 
 
 def build_layer(output_dir: Path, requirements: LayerRequirements, target: Target) -> None:
@@ -251,7 +260,9 @@ def verify_layer(site: Path, requirements: LayerRequirements, target: Target) ->
         problems.append(f"pydantic-core binary {binary.name} missing (wrong platform or Python?)")
     core_info = installed.get("pydantic-core")
     if core_info is not None:
-        tags = re.findall(r"^Tag:\s*(\S+)$", (core_info / "WHEEL").read_text(), re.MULTILINE)
+        # WHEEL is an e-mail style header block with one "Tag:" line per compatible tag.
+        wheel = email.parser.Parser().parsestr((core_info / "WHEEL").read_text())
+        tags = sorted(str(t) for line in wheel.get_all("Tag", []) for t in parse_tag(line))
         expected = f"{target.cpython_tag}-{target.cpython_tag}-"
         if not any(t.startswith(expected) and t.endswith(target.machine) for t in tags):
             problems.append(

@@ -40,7 +40,7 @@ def test_every_acknowledgement_answers_a_real_finding_with_a_real_reason(
 ) -> None:
     """Synthesise without the acknowledgements: the findings must be exactly the acknowledged
     ones, so none is stale and none is hidden by an over-broad acknowledgement."""
-    import infra.stack
+    import infra.findings
     from infra.application import build_app
 
     acknowledged: list[tuple[str, str, str]] = []
@@ -48,7 +48,7 @@ def test_every_acknowledgement_answers_a_real_finding_with_a_real_reason(
     def record(construct: IConstruct, rule: str, reason: str) -> None:
         acknowledged.append((rule, construct.node.path, reason))
 
-    monkeypatch.setattr(infra.stack, "acknowledge", record)
+    monkeypatch.setattr(infra.findings, "acknowledge", record)
     monkeypatch.delenv("CDK_DEFAULT_ACCOUNT", raising=False)
     monkeypatch.delenv("CDK_DEFAULT_REGION", raising=False)
     app, _ = build_app({**cdk_json_context(), **SKIP_BUNDLING}, outdir=str(tmp_path))
