@@ -573,3 +573,13 @@ def test_production_stages_encrypt_table_and_logs_with_retained_customer_keys(
     (statement,) = key_statements
     assert _list(statement["Resource"]) == [{"Fn::GetAtt": [table_key, "Arn"]}]
     assert "kms:ViaService" in statement["Condition"]["StringEquals"]
+
+
+def test_alarms_cannot_be_added_once_the_dashboard_is_built(default_stack: Synthesised) -> None:
+    """Extensions add their alarms before the stack builds the dashboard, or they would be
+    missing from it; a late one fails loudly instead."""
+    monitoring = default_stack.stack.monitoring
+    assert monitoring.dashboard is not None
+    metric = default_stack.stack.function.metric_errors()
+    with pytest.raises(RuntimeError, match="before the dashboard is built"):
+        monitoring.add_alarm("Late", "late", metric, threshold=1, description="too late")
