@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -159,3 +160,22 @@ def test_mistyped_context_option_fails_instead_of_deploying_the_default() -> Non
 def test_context_is_read_from_the_app() -> None:
     config = _from_context({"stage": "prod", "alarmEmail": "ops@example.com"})
     assert (config.stage, config.alarm_email) == ("prod", "ops@example.com")
+
+
+def test_make_passes_the_stage_and_writes_outputs_where_the_cli_reads_them() -> None:
+    """`make deploy STAGE=x` synthesises stage x and writes cdk-outputs/x.json (the products
+    CLI's --stage reads ApiUrl from there); diff, bootstrap and destroy pass the same stage."""
+    root = STAGES_DIR.parent.parent
+    commands = {}
+    for target in ("deploy", "diff", "bootstrap", "destroy", "synth"):
+        dry_run = subprocess.run(
+            ["make", "--no-print-directory", "-n", target, "STAGE=prod"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        (commands[target],) = [line for line in dry_run.stdout.splitlines() if " cdk " in line]
+    assert "--outputs-file cdk-outputs/prod.json" in commands["deploy"]
+    for target, command in commands.items():
+        assert "-c stage=prod" in command, target
