@@ -44,19 +44,19 @@ install-node: node_modules/.installed ## Install the pinned Node tools (CDK CLI,
 
 PY_SOURCES := app infra tests local_api products_client benchmarks simple-crud-app.py
 
-test: install install-node ## Install everything, then run the whole suite (unit, contract, integration, infra, e2e) with coverage
+test: install install-node install-checkov ## Install everything, then run the whole suite (unit, contract, integration, infra, e2e) with coverage
 	$(RUN) pytest --cov --cov-report=term $(PYTEST_ARGS)
 
 test-unit: install ## Fast inner loop: unit and moto-backed tests only
 	$(RUN) pytest tests/unit $(PYTEST_ARGS)
 
-lint: install ## black --check, isort --check, flake8, mypy --strict, bandit
+lint: install ## black --check, isort --check, flake8, mypy --strict, bandit, then synth (cdk-nag, cfn-lint) and checkov
 	$(RUN) black --check $(PY_SOURCES)
 	$(RUN) isort --check-only $(PY_SOURCES)
 	$(RUN) flake8 $(PY_SOURCES)
 	$(RUN) mypy
 	$(RUN) bandit -q -c pyproject.toml -r app infra local_api products_client benchmarks
-	$(MAKE) --no-print-directory synth
+	$(MAKE) --no-print-directory checkov
 
 bench: install ## Speed and size benchmarks against budgets (cold start, per-request latency, layer size)
 	$(RUN) python -m benchmarks.run
@@ -85,24 +85,52 @@ dynamodb-local: install-node ## Run DynamoDB Local with data kept in .dynamodb-l
 	cd $(DYNAMODB_LOCAL_DIR) && exec java -Djava.library.path=./DynamoDBLocal_lib -jar DynamoDBLocal.jar \
 		-sharedDb -disableTelemetry -dbPath $(CURDIR)/.dynamodb-local -port $(DYNAMODB_LOCAL_PORT)
 
-# --- CDK (make synth / deploy / destroy) -------------------------------------------------------
-# The CLI pinned in package.json (never a global or freshly downloaded one). Pass context and CLI
-# options through CDK_ARGS, e.g. make deploy CDK_ARGS="-c stage=prod -c alarmEmail=ops@example.com"
+# --- CDK (make synth / diff / bootstrap / deploy / destroy) ---------------------------------------
+# The CLI pinned in package.json (never a global or freshly downloaded one). STAGE picks the committed
+# settings file infra/stages/$(STAGE).json; CDK_ARGS adds CLI options and -c overrides on top, e.g.
+# make deploy STAGE=prod CDK_ARGS="-c alarmEmail=ops@example.com --require-approval never"
 CDK := npx --no-install cdk
+STAGE ?= dev
 CDK_ARGS ?=
+CDK_STAGE := -c stage=$(STAGE)
 
-synth: install install-node ## Synthesise offline into cdk.out (builds the layer, runs cdk-nag), then cfn-lint it
-	$(CDK) synth --no-notices --quiet $(CDK_ARGS)
+# checkov pins boto3 and packaging versions that conflict with the project's, so it lives in its own
+# project-local virtualenv (git-ignored), pinned here, installed once.
+CHECKOV_VERSION := 3.3.30
+CHECKOV_VENV := .venv-checkov
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
+
+$(CHECKOV_VENV)/.installed: Makefile
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check "checkov==$(CHECKOV_VERSION)"
+	@touch $@
+
+install-checkov: $(CHECKOV_VENV)/.installed ## Install checkov (pinned) into its own virtualenv
+
+.PHONY: install-checkov checkov diff bootstrap
+
+synth: install install-node ## Synthesise STAGE (default dev) offline into cdk.out (builds the layer, runs cdk-nag), then cfn-lint it
+	$(CDK) synth --no-notices --quiet $(CDK_STAGE) $(CDK_ARGS)
 	$(RUN) cfn-lint cdk.out/*.template.json
 
-deploy: install install-node ## Deploy the stack with your AWS credentials (CDK_ARGS="-c stage=... ...")
-	$(CDK) deploy --no-notices $(CDK_ARGS)
+checkov: install-checkov synth ## checkov on the synthesised template (offline; reviewed skips are in the template metadata)
+	$(CHECKOV) --directory cdk.out --framework cloudformation --skip-download --compact --quiet
 
-destroy: install install-node ## Delete the stack; the table is retained unless deployed with tableRemovalPolicy=destroy
-	$(CDK) destroy --no-notices $(CDK_ARGS)
+diff: install install-node ## Compare STAGE's synthesised stack with the deployed one (AWS credentials)
+	$(CDK) diff --no-notices $(CDK_STAGE) $(CDK_ARGS)
+
+bootstrap: install install-node ## Bootstrap CDK once in the account/region of your credentials (or the stage file's)
+	$(CDK) bootstrap --no-notices $(CDK_STAGE) $(CDK_ARGS)
+
+deploy: install install-node ## Deploy STAGE with your AWS credentials; writes the outputs to cdk-outputs/STAGE.json
+	@mkdir -p cdk-outputs
+	$(CDK) deploy --no-notices $(CDK_STAGE) --outputs-file cdk-outputs/$(STAGE).json $(CDK_ARGS)
+
+destroy: install install-node ## Delete STAGE's stack; the table is retained unless its stage file says destroy
+	$(CDK) destroy --no-notices $(CDK_STAGE) $(CDK_ARGS)
 
 clean: ## Remove build outputs and caches (keeps the installed environments)
 	rm -rf cdk.out build .coverage htmlcov .pytest_cache .mypy_cache
 
 distclean: clean ## Also remove the installed environments
-	rm -rf $(VENV) $(TOOLS) node_modules
+	rm -rf $(VENV) $(TOOLS) $(CHECKOV_VENV) node_modules

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +20,15 @@ def build_app(
     """The app `cdk synth` runs; tests call it with their own context (e.g. no bundling)."""
     app = cdk.App(context=context, outdir=outdir)
     config = StackConfig.from_context(app.node)
-    # Account/region come from the CLI's credentials when there are any; offline the stack stays
-    # environment-agnostic (same template, resolved by CloudFormation at deploy time).
-    environment = cdk.Environment(
-        account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION")
+    # Bound to an account/region only when the stage file or -c account=/region= names them.
+    # CDK_DEFAULT_ACCOUNT/REGION are deliberately ignored: the CDK CLI always sets the region
+    # (to us-east-1 when no credentials or profile say otherwise), which would bake a region
+    # into an offline synth. Without them the template uses AWS::Region/AWS::AccountId and
+    # `cdk deploy` targets whatever account and region its credentials resolve to.
+    environment = (
+        cdk.Environment(account=config.account, region=config.region)
+        if config.account or config.region
+        else None
     )
     stack = ProductsApiStack(
         app, config.stack_name, config=config, project_root=PROJECT_ROOT, env=environment

@@ -1,49 +1,140 @@
-"""Stack configuration, read from CDK context (``cdk.json`` or ``-c key=value``) and validated."""
+"""Stack configuration: a committed file per stage (``infra/stages/<stage>.json``), overridden by
+``-c key=value`` flags, validated by one pydantic model before anything is synthesised."""
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
+from aws_cdk import aws_codedeploy as codedeploy
+from aws_cdk import aws_logs as logs
 from constructs import Node
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic.alias_generators import to_camel
 
-_STAGE_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+STAGES_DIR = Path(__file__).resolve().parent / "stages"
+DEFAULT_STAGE = "dev"
+
+# The one retention table: the periods CloudWatch Logs accepts (days) and CDK's names for them.
+# "Never expire" is not offered on purpose.
+RETENTION: dict[int, logs.RetentionDays] = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    120: logs.RetentionDays.FOUR_MONTHS,
+    150: logs.RetentionDays.FIVE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS,
+    545: logs.RetentionDays.EIGHTEEN_MONTHS,
+    731: logs.RetentionDays.TWO_YEARS,
+    1096: logs.RetentionDays.THREE_YEARS,
+    1827: logs.RetentionDays.FIVE_YEARS,
+    2192: logs.RetentionDays.SIX_YEARS,
+    2557: logs.RetentionDays.SEVEN_YEARS,
+    2922: logs.RetentionDays.EIGHT_YEARS,
+    3288: logs.RetentionDays.NINE_YEARS,
+    3653: logs.RetentionDays.TEN_YEARS,
+}
+
+# How CodeDeploy moves traffic from the old version to the new one: CDK's predefined Lambda
+# configurations, named in kebab case ("all-at-once", "canary-10-percent-5-minutes", ...).
+DEPLOYMENT_STRATEGIES: dict[str, codedeploy.ILambdaDeploymentConfig] = {
+    name.lower().replace("_", "-"): getattr(codedeploy.LambdaDeploymentConfig, name)
+    for name in dir(codedeploy.LambdaDeploymentConfig)
+    if name.startswith(("ALL_AT_ONCE", "CANARY_", "LINEAR_"))
+}
+
+_STAGE = r"^[a-z][a-z0-9-]{0,19}$"
+# A context key that looks like one of ours (CDK's own keys contain ':' or '-').
 _OPTION_LIKE = re.compile(r"^[a-z][A-Za-z0-9]*$")
-_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-# The retention periods CloudWatch Logs accepts (days); "never expire" is not offered on purpose.
-RETENTION_DAYS: tuple[int, ...] = (
-    *(1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731),
-    *(1096, 1827, 2192, 2557, 2922, 3288, 3653),
-)
-_TRUE = ("true", "yes", "1", "on")
-_FALSE = ("false", "no", "0", "off")
 
 
 class ConfigError(ValueError):
-    """A context value is invalid; the message names the key and what it accepts."""
+    """The configuration is invalid; the message names the key(s) and what they accept."""
 
 
-@dataclass(frozen=True)
-class StackConfig:
-    """Everything an operator may choose per deployment; defaults suit a production stage."""
+class StackConfig(BaseModel):
+    """Everything an operator may choose per stage. Field ``foo_bar`` is context key ``fooBar``."""
 
-    stage: str = "dev"
-    table_removal_policy: str = "retain"
-    table_deletion_protection: bool = True
-    log_level: str = "INFO"
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True
+    )
+
+    stage: str = Field(DEFAULT_STAGE, pattern=_STAGE)
+    # Given: the stack is bound to that account/region; absent: environment-agnostic (the
+    # template resolves both at deploy time from the credentials the CLI uses).
+    account: str | None = Field(None, pattern=r"^\d{12}$")
+    region: str | None = Field(None, pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
+    table_removal_policy: Literal["retain", "destroy"] = "retain"
+    table_deletion_protection: bool | None = None  # None: on exactly when the table is retained
+    table_customer_managed_key: bool = False
+    log_encryption: bool = False
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_retention_days: int = 30
-    cors_allow_origin: str = "*"
-    throttling_rate_limit: int = 100
-    throttling_burst_limit: int = 200
+    cors_allow_origin: str = Field("*", pattern=r"^(\*|https?://[^/\s,*]+)$")
+    throttling_rate_limit: int = Field(100, ge=1)
+    throttling_burst_limit: int = Field(200, ge=1)
     # Cold start is import-bound, single-threaded CPU work (boto3, pydantic, Powertools: ~1 s of
     # CPU). Lambda allots CPU in proportion to memory and reaches one full vCPU at 1769 MB: the
     # fastest a single-threaded interpreter gets; more memory only adds vCPUs it cannot use.
-    memory_size: int = 1769
-    latency_p99_threshold_ms: int = 2000
-    alarm_email: str | None = None
-    web_acl_arn: str | None = None
+    memory_size: int = Field(1769, ge=128, le=10240)
+    reserved_concurrency: int = Field(10, ge=1)
+    provisioned_concurrency: int = Field(0, ge=0)
+    deployment_strategy: str = "all-at-once"
+    latency_p99_threshold_ms: int = Field(2000, ge=1)
+    client_error_rate_percent: int = Field(10, ge=1, le=100)
+    alarm_email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    web_acl_arn: str | None = Field(None, pattern=r"^arn:aws[a-z-]*:wafv2:")
     api_gateway_cloud_watch_role: bool = True
+
+    @field_validator("alarm_email", "web_acl_arn", "account", "region", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        """`-c alarmEmail=` (empty) switches an option off instead of failing its pattern."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("table_removal_policy", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _known_retention(cls, value: int) -> int:
+        if value not in RETENTION:
+            raise ValueError(f"one of {', '.join(map(str, RETENTION))}")
+        return value
+
+    @field_validator("deployment_strategy")
+    @classmethod
+    def _known_strategy(cls, value: str) -> str:
+        if value not in DEPLOYMENT_STRATEGIES:
+            raise ValueError(f"one of {', '.join(DEPLOYMENT_STRATEGIES)}")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> StackConfig:
+        if self.table_removal_policy == "destroy" and self.table_deletion_protection:
+            raise ValueError(
+                "tableRemovalPolicy=destroy needs tableDeletionProtection=false "
+                "(CloudFormation cannot delete a protected table)"
+            )
+        if self.provisioned_concurrency > self.reserved_concurrency:
+            raise ValueError("provisionedConcurrency cannot exceed reservedConcurrency")
+        return self
 
     @property
     def stack_name(self) -> str:
@@ -53,126 +144,64 @@ class StackConfig:
     def retain_table(self) -> bool:
         return self.table_removal_policy == "retain"
 
-    @classmethod
-    def from_context(cls, node: Node) -> StackConfig:
-        """Read every key from the construct tree's context; invalid values raise ConfigError."""
-        # A mistyped option (-c tableRemovalPolicyy=destroy) must fail, not silently deploy the
-        # default. CDK's own keys contain ':' or '-' and are left alone.
-        typos = [
-            key
-            for key in node.get_all_context()
-            if _OPTION_LIKE.match(key) and key not in CONTEXT_KEYS
-        ]
-        if typos:
-            raise ConfigError(f"unknown context key(s): {', '.join(sorted(typos))}")
-        raw = {key: node.try_get_context(key) for key in CONTEXT_KEYS}
-        return cls.from_mapping({key: value for key, value in raw.items() if value is not None})
+    @property
+    def deletion_protection(self) -> bool:
+        """Explicit setting, else on exactly when the table outlives the stack."""
+        if self.table_deletion_protection is None:
+            return self.retain_table
+        return self.table_deletion_protection
+
+    @property
+    def retention(self) -> logs.RetentionDays:
+        return RETENTION[self.log_retention_days]
+
+    @property
+    def deployment_config(self) -> codedeploy.ILambdaDeploymentConfig:
+        return DEPLOYMENT_STRATEGIES[self.deployment_strategy]
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> StackConfig:
-        """Build from context-style keys (``tableRemovalPolicy``...) with string or typed values."""
-        unknown = set(values) - set(CONTEXT_KEYS)
-        if unknown:
-            raise ConfigError(f"unknown context key(s): {', '.join(sorted(unknown))}")
-        defaults = cls()
-        removal = _choice(values, "tableRemovalPolicy", ("retain", "destroy"), "retain")
-        protection = _boolean(values, "tableDeletionProtection", removal == "retain")
-        if removal == "destroy" and protection:
-            raise ConfigError(
-                "tableRemovalPolicy=destroy needs tableDeletionProtection=false "
-                "(CloudFormation cannot delete a protected table)"
-            )
-        stage = str(values.get("stage", defaults.stage))
-        if not _STAGE_PATTERN.match(stage):
-            raise ConfigError(
-                f"stage={stage!r}: 1-20 lower-case letters, digits or '-', starting with a letter"
-            )
-        retention = _integer(values, "logRetentionDays", defaults.log_retention_days)
-        if retention not in RETENTION_DAYS:
-            raise ConfigError(f"logRetentionDays={retention}: one of {RETENTION_DAYS}")
-        origin = str(values.get("corsAllowOrigin", defaults.cors_allow_origin))
-        if origin != "*" and not re.match(r"^https?://[^/\s,*]+$", origin):
-            raise ConfigError(
-                f"corsAllowOrigin={origin!r}: '*' or one origin such as https://app.example.com"
-            )
-        config = cls(
-            stage=stage,
-            table_removal_policy=removal,
-            table_deletion_protection=protection,
-            log_level=_choice(values, "logLevel", _LOG_LEVELS, defaults.log_level),
-            log_retention_days=retention,
-            cors_allow_origin=origin,
-            throttling_rate_limit=_integer(
-                values, "throttlingRateLimit", defaults.throttling_rate_limit, minimum=1
-            ),
-            throttling_burst_limit=_integer(
-                values, "throttlingBurstLimit", defaults.throttling_burst_limit, minimum=1
-            ),
-            memory_size=_integer(values, "memorySize", defaults.memory_size, minimum=128),
-            latency_p99_threshold_ms=_integer(
-                values, "latencyP99ThresholdMs", defaults.latency_p99_threshold_ms, minimum=1
-            ),
-            alarm_email=_optional(values, "alarmEmail"),
-            web_acl_arn=_optional(values, "webAclArn"),
-            api_gateway_cloud_watch_role=_boolean(
-                values, "apiGatewayCloudWatchRole", defaults.api_gateway_cloud_watch_role
-            ),
+        """Validate context-style keys (``tableRemovalPolicy``...) with string or typed values."""
+        try:
+            return cls.model_validate(values)
+        except ValidationError as error:
+            problems = [
+                f"{'.'.join(str(p) for p in e['loc']) or 'config'}={e.get('input')!r}: {e['msg']}"
+                for e in error.errors()
+            ]
+            raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems)) from None
+
+    @classmethod
+    def from_context(cls, node: Node, stages_dir: Path = STAGES_DIR) -> StackConfig:
+        """The stage's committed file, then every ``-c`` option on top of it, validated."""
+        overrides = {
+            key: value
+            for key, value in node.get_all_context().items()
+            if _OPTION_LIKE.match(key) and value is not None
+        }
+        stage = str(overrides.get("stage", DEFAULT_STAGE))
+        return cls.from_mapping({**load_stage_file(stage, stages_dir), **overrides})
+
+
+def context_keys() -> list[str]:
+    """Every option's context key, in declaration order (the README's table lists the same)."""
+    return [field.alias or name for name, field in StackConfig.model_fields.items()]
+
+
+def load_stage_file(stage: str, stages_dir: Path = STAGES_DIR) -> dict[str, Any]:
+    """The committed settings of ``stage``; a stage without a file is an error, not a default."""
+    if not re.match(_STAGE, stage):
+        raise ConfigError(
+            f"stage={stage!r}: 1-20 lower-case letters, digits or '-', starting with a letter"
         )
-        if config.memory_size > 10240:
-            raise ConfigError("memorySize: at most 10240 (MB)")
-        return config
-
-
-# Context key -> dataclass field; the README's configuration table lists the same keys.
-CONTEXT_KEYS: dict[str, str] = {
-    "stage": "stage",
-    "tableRemovalPolicy": "table_removal_policy",
-    "tableDeletionProtection": "table_deletion_protection",
-    "logLevel": "log_level",
-    "logRetentionDays": "log_retention_days",
-    "corsAllowOrigin": "cors_allow_origin",
-    "throttlingRateLimit": "throttling_rate_limit",
-    "throttlingBurstLimit": "throttling_burst_limit",
-    "memorySize": "memory_size",
-    "latencyP99ThresholdMs": "latency_p99_threshold_ms",
-    "alarmEmail": "alarm_email",
-    "webAclArn": "web_acl_arn",
-    "apiGatewayCloudWatchRole": "api_gateway_cloud_watch_role",
-}
-
-
-def _choice(values: dict[str, Any], key: str, allowed: tuple[str, ...], default: str) -> str:
-    value = str(values.get(key, default))
-    normalised = value.upper() if allowed == _LOG_LEVELS else value.lower()
-    if normalised not in allowed:
-        raise ConfigError(f"{key}={value!r}: one of {', '.join(allowed)}")
-    return normalised
-
-
-def _boolean(values: dict[str, Any], key: str, default: bool) -> bool:
-    value = values.get(key, default)
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise ConfigError(f"{key}={value!r}: true or false")
-
-
-def _integer(values: dict[str, Any], key: str, default: int, minimum: int = 0) -> int:
-    value = values.get(key, default)
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{key}={value!r}: a whole number") from None
-    if isinstance(value, bool) or number < minimum:
-        raise ConfigError(f"{key}={value!r}: a whole number >= {minimum}")
-    return number
-
-
-def _optional(values: dict[str, Any], key: str) -> str | None:
-    value = values.get(key)
-    text = "" if value is None else str(value).strip()
-    return text or None
+    path = stages_dir / f"{stage}.json"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in stages_dir.glob("*.json")))
+        raise ConfigError(
+            f"no configuration for stage {stage!r}: add infra/stages/{stage}.json "
+            f"(known stages: {known})"
+        )
+    values: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    if values.get("stage", stage) != stage:
+        raise ConfigError(f"{path.name} names stage {values['stage']!r}")
+    return {**values, "stage": stage}

@@ -1,67 +1,44 @@
 """The dependencies layer: exactly the locked runtime dependencies, built with pip, no Docker.
 
-The requirement list comes from ``poetry export --only main`` (pinned versions and hashes from
-``poetry.lock``). Packages the Lambda Python runtime already provides (boto3, botocore, s3transfer)
-are left out together with whatever only they need (found by walking the lock file's dependency
-graph), so the layer stays small and the runtime's SDK is the one in use. pip then downloads
-the wheels for the function's platform and Python version (``--only-binary=:all:``,
-``--require-hashes``) into ``<out>/python``; ``verify_layer`` checks the result on every build.
+pip downloads the wheels of ``layer_requirements`` for the function's platform and Python version
+(``--only-binary=:all:``, ``--require-hashes``) into ``<out>/python``; ``verify_layer`` checks the
+result on every build.
 """
 
 from __future__ import annotations
 
-import functools
+import email.parser
 import hashlib
-import os
 import re
 import shutil
 
-# Runs poetry and pip with fixed argument lists, never through a shell.
+# Runs pip with a fixed argument list, never through a shell.
 import subprocess  # nosec B404
 import sys
 import tempfile
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
+from packaging.tags import parse_tag
 
-# The Lambda Python runtime ships these; a layer copy would shadow the runtime's SDK and add ~30 MB.
-PROVIDED_BY_RUNTIME = frozenset({"boto3", "botocore", "s3transfer"})
+from infra.layer_requirements import (
+    PROVIDED_BY_RUNTIME,
+    LayerBuildError,
+    LayerRequirements,
+    locked_layer_requirements,
+    normalise,
+)
+
 # Part of the asset hash: bump it when the build recipe changes so cached layers are rebuilt.
 _RECIPE_VERSION = "2"
 _PIP_PLATFORMS = {
     "arm64": ("manylinux2014_aarch64", "aarch64"),
     "x86_64": ("manylinux2014_x86_64", "x86_64"),
 }
-_REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?")
-_PINNED = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;]+)")
-
-
-class LayerBuildError(RuntimeError):
-    """The layer could not be built, or the built layer misses something the function needs."""
-
-
-def normalise(name: str) -> str:
-    """PEP 503 name normalisation (``Typing_Extensions`` -> ``typing-extensions``)."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-@dataclass(frozen=True)
-class LayerRequirements:
-    """The layer's pinned requirements: one pip line (with hashes) and one version per package."""
-
-    lines: dict[str, str]
-    versions: dict[str, str]
-    excluded: frozenset[str]
-
-    @property
-    def text(self) -> str:
-        return "".join(self.lines[name] + "\n" for name in sorted(self.lines))
 
 
 @dataclass(frozen=True)
@@ -88,108 +65,6 @@ class Target:
     def extension_suffix(self) -> str:
         """File suffix of a compiled extension module for this interpreter and machine."""
         return f".cpython-{self.cpython_tag[2:]}-{self.machine}-linux-gnu.so"
-
-
-@functools.cache
-def locked_layer_requirements(project_root: Path) -> LayerRequirements:
-    """The main group's locked requirements minus the runtime-provided SDK and its own deps."""
-    exported = _parse_export(_poetry_export(project_root))
-    needed = _runtime_dependency_closure(project_root)
-    kept = {name: requirement for name, requirement in exported.items() if name in needed}
-    if not kept:
-        raise LayerBuildError("poetry export returned none of the runtime dependencies")
-    return LayerRequirements(
-        lines={name: line for name, (line, _) in kept.items()},
-        versions={name: version for name, (_, version) in kept.items()},
-        excluded=frozenset(exported) - frozenset(kept),
-    )
-
-
-def _find_poetry(project_root: Path) -> str:
-    candidates = [
-        os.environ.get("POETRY", ""),
-        str(project_root / ".venv-tools" / "bin" / "poetry"),
-    ]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file():
-            return candidate
-    found = shutil.which("poetry")
-    if found:
-        return found
-    raise LayerBuildError(
-        "Poetry not found: run `make install` (it installs .venv-tools/bin/poetry)"
-    )
-
-
-def _poetry_export(project_root: Path) -> str:
-    command = [
-        _find_poetry(project_root),
-        "export",
-        "--only",
-        "main",
-        "--format",
-        "requirements.txt",
-    ]
-    result = subprocess.run(  # nosec B603
-        command, cwd=project_root, capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
-        raise LayerBuildError(f"poetry export failed:\n{result.stderr.strip()}")
-    return result.stdout
-
-
-def _parse_export(text: str) -> dict[str, tuple[str, str]]:
-    """Name -> (requirement line with its hashes, locked version) from ``poetry export``."""
-    requirements: dict[str, tuple[str, str]] = {}
-    for line in re.sub(r"\\\n\s*", " ", text).splitlines():
-        line = line.strip()
-        if not line or line.startswith(("#", "-")):
-            continue
-        match = _PINNED.match(line)
-        if not match:
-            raise LayerBuildError(f"unexpected line in poetry export: {line[:80]}")
-        requirements[normalise(match.group(1))] = (line, match.group(2))
-    return requirements
-
-
-def _runtime_dependency_closure(project_root: Path) -> frozenset[str]:
-    """Packages reachable from the project's runtime dependencies without passing through
-    a runtime-provided package (so botocore-only dependencies such as urllib3 stay out)."""
-    pyproject = tomllib.loads((project_root / "pyproject.toml").read_text(encoding="utf-8"))
-    lock = tomllib.loads((project_root / "poetry.lock").read_text(encoding="utf-8"))
-    graph: dict[str, dict[str, Any]] = {
-        normalise(package["name"]): package.get("dependencies", {}) for package in lock["package"]
-    }
-    pending: list[tuple[str, frozenset[str]]] = []
-    for requirement in pyproject["project"]["dependencies"]:
-        match = _REQUIREMENT_NAME.match(requirement)
-        if match:
-            extras = frozenset(e.strip() for e in (match.group(2) or "").split(",") if e.strip())
-            pending.append((normalise(match.group(1)), extras))
-    seen: set[tuple[str, frozenset[str]]] = set()
-    needed: set[str] = set()
-    while pending:
-        name, extras = pending.pop()
-        if name in PROVIDED_BY_RUNTIME or (name, extras) in seen:
-            continue
-        seen.add((name, extras))
-        needed.add(name)
-        for dep_name, spec in graph.get(name, {}).items():
-            for constraint in spec if isinstance(spec, list) else [spec]:
-                if _dependency_applies(constraint, extras):
-                    dep_extras = (
-                        constraint.get("extras", []) if isinstance(constraint, dict) else []
-                    )
-                    pending.append((normalise(dep_name), frozenset(dep_extras)))
-    return frozenset(needed)
-
-
-def _dependency_applies(constraint: str | dict[str, Any], extras: frozenset[str]) -> bool:
-    """Mandatory dependencies always apply; optional ones only for a requested extra."""
-    if isinstance(constraint, str) or not constraint.get("optional", False):
-        return True
-    wanted = set(re.findall(r"extra\s*==\s*\"([^\"]+)\"", str(constraint.get("markers", ""))))
-    return bool(wanted & extras)
 
 
 def build_layer(output_dir: Path, requirements: LayerRequirements, target: Target) -> None:
@@ -251,7 +126,9 @@ def verify_layer(site: Path, requirements: LayerRequirements, target: Target) ->
         problems.append(f"pydantic-core binary {binary.name} missing (wrong platform or Python?)")
     core_info = installed.get("pydantic-core")
     if core_info is not None:
-        tags = re.findall(r"^Tag:\s*(\S+)$", (core_info / "WHEEL").read_text(), re.MULTILINE)
+        # WHEEL is an e-mail style header block with one "Tag:" line per compatible tag.
+        wheel = email.parser.Parser().parsestr((core_info / "WHEEL").read_text())
+        tags = sorted(str(t) for line in wheel.get_all("Tag", []) for t in parse_tag(line))
         expected = f"{target.cpython_tag}-{target.cpython_tag}-"
         if not any(t.startswith(expected) and t.endswith(target.machine) for t in tags):
             problems.append(

@@ -106,9 +106,10 @@ def default_stack(synth: SynthFactory) -> Synthesised:
     return synth({})
 
 
-# Every optional feature switched on, and the throwaway-stage data settings.
+# The staging stage file (customer-managed keys on) with every other option overridden by -c.
 ALL_OPTIONS: dict[str, Any] = {
-    "stage": "qa",
+    "stage": "staging",
+    "tableDeletionProtection": "false",
     "tableRemovalPolicy": "destroy",
     "corsAllowOrigin": "https://app.example.com",
     "alarmEmail": "ops@example.com",
@@ -119,6 +120,8 @@ ALL_OPTIONS: dict[str, Any] = {
     "throttlingRateLimit": "20",
     "throttlingBurstLimit": "40",
     "memorySize": "1024",
+    "reservedConcurrency": "50",
+    "provisionedConcurrency": "2",
 }
 
 

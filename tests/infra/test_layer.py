@@ -9,14 +9,12 @@ import pytest
 from aws_cdk import aws_lambda
 
 from infra.application import PROJECT_ROOT
-from infra.layer import (
+from infra.layer import Target, build_layer, verify_layer
+from infra.layer_requirements import (
     PROVIDED_BY_RUNTIME,
     LayerRequirements,
-    Target,
-    build_layer,
     locked_layer_requirements,
     normalise,
-    verify_layer,
 )
 from infra.stack import ARCHITECTURE, RUNTIME
 
@@ -97,3 +95,19 @@ def test_verify_layer_rejects_a_binary_for_another_platform(
     assert "do not match cp314-cp314-*aarch64" in problems
     assert "botocore is provided by the runtime" in problems
     assert "pydantic==" in problems  # the rest of the requirements are not installed
+
+
+def test_export_lines_are_parsed_as_pep_508_requirements_with_their_hashes() -> None:
+    from infra.layer_requirements import LayerBuildError, parse_export
+
+    text = (
+        'pydantic-core==2.41.5 ; python_version >= "3.11" \\\n'
+        "    --hash=sha256:aa --hash=sha256:bb\n"
+        "Typing_Extensions==4.15.0 --hash=sha256:cc\n"
+    )
+    parsed = parse_export(text)
+    assert parsed["pydantic-core"][1] == "2.41.5"
+    assert "--hash=sha256:bb" in parsed["pydantic-core"][0]
+    assert parsed["typing-extensions"][1] == "4.15.0"
+    with pytest.raises(LayerBuildError, match="not pinned"):
+        parse_export("pydantic>=2 --hash=sha256:aa\n")

@@ -1,4 +1,4 @@
-"""cdk-nag (AwsSolutions) and cfn-lint, exactly as `make synth` runs them."""
+"""cdk-nag (AwsSolutions), cfn-lint and checkov, as `make synth` and `make lint` run them."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from constructs import IConstruct
 
-from tests.infra.conftest import SKIP_BUNDLING, Synthesised, cdk_json_context
+from infra.application import PROJECT_ROOT
+from tests.infra.conftest import SKIP_BUNDLING, Synthesised, SynthFactory, cdk_json_context
 
 pytestmark = pytest.mark.infra
 
@@ -40,7 +41,7 @@ def test_every_acknowledgement_answers_a_real_finding_with_a_real_reason(
 ) -> None:
     """Synthesise without the acknowledgements: the findings must be exactly the acknowledged
     ones, so none is stale and none is hidden by an over-broad acknowledgement."""
-    import infra.stack
+    import infra.findings
     from infra.application import build_app
 
     acknowledged: list[tuple[str, str, str]] = []
@@ -48,7 +49,7 @@ def test_every_acknowledgement_answers_a_real_finding_with_a_real_reason(
     def record(construct: IConstruct, rule: str, reason: str) -> None:
         acknowledged.append((rule, construct.node.path, reason))
 
-    monkeypatch.setattr(infra.stack, "acknowledge", record)
+    monkeypatch.setattr(infra.findings, "acknowledge", record)
     monkeypatch.delenv("CDK_DEFAULT_ACCOUNT", raising=False)
     monkeypatch.delenv("CDK_DEFAULT_REGION", raising=False)
     app, _ = build_app({**cdk_json_context(), **SKIP_BUNDLING}, outdir=str(tmp_path))
@@ -90,3 +91,64 @@ def test_cfn_lint_exception_is_limited_to_w3005_on_the_function(
     assert list(silenced.values()) == [{"config": {"ignore_checks": ["W3005"]}}]
     (logical_id,) = silenced
     assert default_stack.template_json["Resources"][logical_id]["Type"] == "AWS::Lambda::Function"
+
+
+# --- checkov ---------------------------------------------------------------------------------
+
+CHECKOV = PROJECT_ROOT / ".venv-checkov" / "bin" / "checkov"
+
+
+def _checkov(template: Path) -> dict[str, Any]:
+    """checkov's JSON report on one template, offline (its pinned venv: make install-checkov)."""
+    assert CHECKOV.is_file(), "checkov is missing: run `make install-checkov` (make test does)"
+    result = subprocess.run(
+        [str(CHECKOV), "-f", str(template), "--framework", "cloudformation"]
+        + ["--skip-download", "--output", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    report: dict[str, Any] = json.loads(result.stdout)
+    return report
+
+
+def _checkov_skips(template: dict[str, Any]) -> set[tuple[str, str]]:
+    """(check id, logical id) of every skip recorded in the template's metadata."""
+    return {
+        (skip["id"], logical_id)
+        for logical_id, resource in template["Resources"].items()
+        for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", [])
+    }
+
+
+def test_checkov_finds_no_failed_check(
+    default_stack: Synthesised, options_stack: Synthesised, synth: SynthFactory
+) -> None:
+    for stack in (default_stack, options_stack, synth({"stage": "prod"})):
+        report = _checkov(stack.template_path)
+        failed = [(c["check_id"], c["resource"]) for c in report["results"]["failed_checks"]]
+        assert failed == [], stack.stack.stack_name
+
+
+def test_every_checkov_skip_answers_a_real_finding_with_a_reason_in_the_readme(
+    default_stack: Synthesised, tmp_path: Path
+) -> None:
+    """Without the skips, checkov fails exactly the skipped checks on exactly those resources."""
+    template = default_stack.template_json
+    skips = _checkov_skips(template)
+    assert skips, "expected reviewed checkov skips in the dev template"
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    for logical_id, resource in template["Resources"].items():
+        for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", []):
+            assert len(skip["comment"]) >= 80, f"reason too thin for {skip['id']} on {logical_id}"
+            assert f"`{skip['id']}`" in readme, f"{skip['id']} is not in the README's table"
+    stripped = json.loads(json.dumps(template))
+    for resource in stripped["Resources"].values():
+        resource.get("Metadata", {}).pop("checkov", None)
+    path = tmp_path / "unskipped.template.json"
+    path.write_text(json.dumps(stripped))
+    failed = {
+        (c["check_id"], c["resource"].split(".", 1)[1])
+        for c in _checkov(path)["results"]["failed_checks"]
+    }
+    assert failed == skips

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
+import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Match
 
 from app import contract
-from tests.infra.conftest import Synthesised
+from infra.application import build_app
+from tests.infra.conftest import SKIP_BUNDLING, Synthesised, SynthFactory, cdk_json_context
 
 pytestmark = pytest.mark.infra
 
@@ -51,17 +54,17 @@ def test_every_non_options_method_requires_aws_iam(default_stack: Synthesised) -
             assert properties["AuthorizationType"] == "AWS_IAM", (method, path)
 
 
-def test_crud_methods_use_lambda_proxy_integration_of_the_api_function(
+def test_crud_methods_use_lambda_proxy_integration_of_the_live_alias(
     default_stack: Synthesised,
 ) -> None:
-    function_id = _logical_id(default_stack, FUNCTION)
+    alias_id = _logical_id(default_stack, "AWS::Lambda::Alias")
     for (method, path), properties in default_stack.routes().items():
         if method == "OPTIONS":
             continue
         integration = properties["Integration"]
         assert integration["Type"] == "AWS_PROXY", (method, path)
         assert integration["IntegrationHttpMethod"] == "POST"
-        assert function_id in json.dumps(integration["Uri"])
+        assert {"Ref": alias_id} in _list(integration["Uri"]["Fn::Join"][1]), (method, path)
 
 
 def test_cors_preflight_allows_the_signing_headers(default_stack: Synthesised) -> None:
@@ -131,7 +134,7 @@ def test_options_set_origin_throttling_waf_and_no_account_logging_role(
         "'https://app.example.com'"
     )
     stage = options_stack.only("AWS::ApiGateway::Stage")["Properties"]
-    assert stage["StageName"] == "qa"
+    assert stage["StageName"] == "staging"
     assert stage["MethodSettings"][0]["ThrottlingRateLimit"] == 20
     assert stage["MethodSettings"][0]["ThrottlingBurstLimit"] == 40
     association = options_stack.only("AWS::WAFv2::WebACLAssociation")["Properties"]
@@ -315,25 +318,37 @@ def test_retention_option_applies_to_every_log_group(options_stack: Synthesised)
         assert group["DeletionPolicy"] == "Delete"
 
 
-def test_alarms_watch_errors_throttles_5xx_and_p99_latency_and_notify_the_topic(
+def _alarms(stack: Synthesised) -> dict[str, dict[str, Any]]:
+    return {
+        a["Properties"]["AlarmName"]: a["Properties"]
+        for a in stack.resources("AWS::CloudWatch::Alarm").values()
+    }
+
+
+def test_alarms_watch_function_api_and_table_and_notify_the_topic(
     default_stack: Synthesised,
 ) -> None:
     topic_id = _logical_id(default_stack, "AWS::SNS::Topic")
-    alarms = {
-        a["Properties"]["AlarmName"]: a["Properties"]
-        for a in default_stack.resources("AWS::CloudWatch::Alarm").values()
-    }
-    expected = {
+    alarms = _alarms(default_stack)
+    simple = {
         "products-api-dev-function-errors": ("AWS/Lambda", "Errors", "Sum"),
+        "products-api-dev-function-duration-p99": ("AWS/Lambda", "Duration", None),
         "products-api-dev-function-throttles": ("AWS/Lambda", "Throttles", "Sum"),
+        "products-api-dev-function-concurrency": ("AWS/Lambda", "ConcurrentExecutions", "Maximum"),
         "products-api-dev-api-5xx": ("AWS/ApiGateway", "5XXError", "Sum"),
         "products-api-dev-api-latency-p99": ("AWS/ApiGateway", "Latency", None),
     }
-    assert set(alarms) == set(expected)
-    for name, (namespace, metric, statistic) in expected.items():
+    math = {
+        "products-api-dev-api-4xx-rate",
+        "products-api-dev-table-throttles",
+        "products-api-dev-table-system-errors",
+    }
+    assert set(alarms) == set(simple) | math
+    for name, (namespace, metric, statistic) in simple.items():
         alarm = alarms[name]
         assert (alarm["Namespace"], alarm["MetricName"]) == (namespace, metric), name
         assert alarm.get("Statistic") == statistic, name
+    for name, alarm in alarms.items():
         assert alarm["AlarmActions"] == [{"Ref": topic_id}], name
         assert alarm["OKActions"] == [{"Ref": topic_id}], name
         assert alarm["TreatMissingData"] == "notBreaching", name
@@ -346,6 +361,60 @@ def test_alarms_watch_errors_throttles_5xx_and_p99_latency_and_notify_the_topic(
         "AWS::CloudWatch::Alarm",
         {"MetricName": "5XXError", "Dimensions": Match.array_with([stage_dimension])},
     )
+
+
+def _math_metrics(alarm: dict[str, Any]) -> tuple[str, list[tuple[str, str]]]:
+    """The alarm's expression and the (namespace, metric) pairs it reads."""
+    (expression,) = [m["Expression"] for m in alarm["Metrics"] if "Expression" in m]
+    inputs = [
+        (m["MetricStat"]["Metric"]["Namespace"], m["MetricStat"]["Metric"]["MetricName"])
+        for m in alarm["Metrics"]
+        if "MetricStat" in m
+    ]
+    return expression, inputs
+
+
+def test_table_alarms_cover_every_operation_the_adapter_calls(default_stack: Synthesised) -> None:
+    alarms = _alarms(default_stack)
+    for name, metric in [
+        ("products-api-dev-table-throttles", "ThrottledRequests"),
+        ("products-api-dev-table-system-errors", "SystemErrors"),
+    ]:
+        alarm = alarms[name]
+        _, inputs = _math_metrics(alarm)
+        assert inputs == [("AWS/DynamoDB", metric)] * len(contract.DYNAMODB_ACTIONS), name
+        operations = {
+            d["Value"]
+            for m in alarm["Metrics"]
+            if "MetricStat" in m
+            for d in m["MetricStat"]["Metric"]["Dimensions"]
+            if d["Name"] == "Operation"
+        }
+        assert operations == {a.split(":")[1] for a in contract.DYNAMODB_ACTIONS}
+        assert alarm["Threshold"] == 1
+
+
+def test_4xx_alarm_is_a_rate_that_ignores_low_traffic(default_stack: Synthesised) -> None:
+    alarm = _alarms(default_stack)["products-api-dev-api-4xx-rate"]
+    expression, inputs = _math_metrics(alarm)
+    assert expression == "IF(requests >= 20, 100 * errors / requests, 0)"
+    assert sorted(inputs) == [("AWS/ApiGateway", "4XXError"), ("AWS/ApiGateway", "Count")]
+    assert alarm["Threshold"] == 10
+    assert alarm["EvaluationPeriods"] == 3
+
+
+def test_concurrency_alarm_warns_at_80_percent_of_the_reserved_limit(
+    default_stack: Synthesised, options_stack: Synthesised
+) -> None:
+    assert _alarms(default_stack)["products-api-dev-function-concurrency"]["Threshold"] == 8
+    assert _alarms(options_stack)["products-api-staging-function-concurrency"]["Threshold"] == 40
+
+
+def test_dashboard_shows_every_alarm(default_stack: Synthesised) -> None:
+    dashboard = default_stack.only("AWS::CloudWatch::Dashboard")["Properties"]
+    body = json.dumps(dashboard["DashboardBody"])
+    for logical_id in default_stack.resources("AWS::CloudWatch::Alarm"):
+        assert logical_id in body, logical_id
 
 
 def test_alarm_topic_is_kms_encrypted_tls_only_and_open_to_cloudwatch_alarms(
@@ -385,10 +454,132 @@ def test_outputs_name_the_api_url_table_function_topic_and_dashboard(
     default_stack: Synthesised,
 ) -> None:
     outputs = default_stack.template_json["Outputs"]
-    assert {"ApiUrl", "TableName", "FunctionName", "AlarmTopicArn", "DashboardName"} <= set(outputs)
+    # Exactly one URL output, named ApiUrl: `make deploy` writes it to cdk-outputs/<stage>.json.
+    assert set(outputs) == {"ApiUrl", "TableName", "FunctionName", "AlarmTopicArn", "DashboardName"}
     assert outputs["TableName"]["Value"] == {"Ref": _logical_id(default_stack, TABLE)}
     assert outputs["FunctionName"]["Value"] == {"Ref": _logical_id(default_stack, FUNCTION)}
     assert outputs["AlarmTopicArn"]["Value"] == {
         "Ref": _logical_id(default_stack, "AWS::SNS::Topic")
     }
     assert "execute-api" in json.dumps(outputs["ApiUrl"]["Value"])
+
+
+def test_stack_is_environment_agnostic_offline_even_when_the_cli_sets_a_region(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The CDK CLI always exports CDK_DEFAULT_REGION (us-east-1 when nothing configures a
+    # region); it must not end up in the template.
+    monkeypatch.setenv("CDK_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("CDK_DEFAULT_ACCOUNT", "111111111111")
+    app, stack = build_app({**cdk_json_context(), **SKIP_BUNDLING}, outdir=str(tmp_path))
+    template = app.synth().get_stack_by_name(stack.stack_name).template
+    assert cdk.Token.is_unresolved(stack.region) and cdk.Token.is_unresolved(stack.account)
+    text = json.dumps(template)
+    assert "us-east-1" not in text and "111111111111" not in text
+
+
+def test_account_and_region_options_bind_the_stack(synth: SynthFactory) -> None:
+    stack = synth({"account": "123456789012", "region": "eu-west-1"})
+    assert (stack.stack.account, stack.stack.region) == ("123456789012", "eu-west-1")
+
+
+# --- Safe deployments ------------------------------------------------------------------------
+
+
+def test_api_invokes_a_published_version_through_the_live_alias(
+    default_stack: Synthesised,
+) -> None:
+    alias = default_stack.only("AWS::Lambda::Alias")
+    version_id = _logical_id(default_stack, "AWS::Lambda::Version")
+    assert alias["Properties"]["Name"] == "live"
+    assert alias["Properties"]["FunctionVersion"] == {"Fn::GetAtt": [version_id, "Version"]}
+    alias_id = _logical_id(default_stack, "AWS::Lambda::Alias")
+    for permission in default_stack.resources("AWS::Lambda::Permission").values():
+        assert permission["Properties"]["FunctionName"] == {"Ref": alias_id}
+
+
+def test_codedeploy_shifts_the_alias_and_rolls_back_on_error_and_latency_alarms(
+    default_stack: Synthesised,
+) -> None:
+    alias = default_stack.only("AWS::Lambda::Alias")
+    group_id = _logical_id(default_stack, "AWS::CodeDeploy::DeploymentGroup")
+    update = alias["UpdatePolicy"]["CodeDeployLambdaAliasUpdate"]
+    assert update["DeploymentGroupName"] == {"Ref": group_id}
+    group = default_stack.only("AWS::CodeDeploy::DeploymentGroup")["Properties"]
+    assert group["DeploymentConfigName"] == "CodeDeployDefault.LambdaAllAtOnce"
+    assert set(group["AutoRollbackConfiguration"]["Events"]) == {
+        "DEPLOYMENT_FAILURE",
+        "DEPLOYMENT_STOP_ON_REQUEST",
+        "DEPLOYMENT_STOP_ON_ALARM",
+    }
+    resources = default_stack.template_json["Resources"]
+    watched = {
+        resources[a["Name"]["Ref"]]["Properties"]["AlarmName"]
+        for a in group["AlarmConfiguration"]["Alarms"]
+    }
+    assert watched == {"products-api-dev-function-errors", "products-api-dev-function-duration-p99"}
+
+
+def test_production_stage_shifts_traffic_by_canary(synth: SynthFactory) -> None:
+    prod = synth({"stage": "prod"})
+    group = prod.only("AWS::CodeDeploy::DeploymentGroup")["Properties"]
+    assert group["DeploymentConfigName"] == "CodeDeployDefault.LambdaCanary10Percent5Minutes"
+
+
+def test_reserved_and_provisioned_concurrency_follow_the_stage(
+    default_stack: Synthesised, options_stack: Synthesised
+) -> None:
+    assert default_stack.only(FUNCTION)["Properties"]["ReservedConcurrentExecutions"] == 10
+    assert (
+        "ProvisionedConcurrencyConfig" not in default_stack.only("AWS::Lambda::Alias")["Properties"]
+    )
+    assert options_stack.only(FUNCTION)["Properties"]["ReservedConcurrentExecutions"] == 50
+    alias = options_stack.only("AWS::Lambda::Alias")["Properties"]
+    assert alias["ProvisionedConcurrencyConfig"] == {"ProvisionedConcurrentExecutions": 2}
+
+
+# --- Customer-managed keys (per-stage options) ----------------------------------------------
+
+
+def test_dev_uses_aws_managed_encryption_without_extra_keys(default_stack: Synthesised) -> None:
+    assert len(default_stack.resources("AWS::KMS::Key")) == 1  # the alarm topic's only
+    for group in default_stack.resources("AWS::Logs::LogGroup").values():
+        assert "KmsKeyId" not in group["Properties"]
+
+
+def test_production_stages_encrypt_table_and_logs_with_retained_customer_keys(
+    synth: SynthFactory,
+) -> None:
+    prod = synth({"stage": "prod"})
+    keys = prod.resources("AWS::KMS::Key")
+    table = prod.only(TABLE)["Properties"]
+    table_key = table["SSESpecification"]["KMSMasterKeyId"]["Fn::GetAtt"][0]
+    assert table["SSESpecification"]["SSEType"] == "KMS"
+    assert keys[table_key]["DeletionPolicy"] == "Retain"  # the data outlives the stack
+    log_keys = {
+        g["Properties"]["KmsKeyId"]["Fn::GetAtt"][0]
+        for g in prod.resources("AWS::Logs::LogGroup").values()
+    }
+    (log_key,) = log_keys
+    assert keys[log_key]["Properties"]["EnableKeyRotation"] is True
+    statements = keys[log_key]["Properties"]["KeyPolicy"]["Statement"]
+    (logs_statement,) = [
+        s for s in statements if s.get("Sid") == "AllowCloudWatchLogsOfThisAccount"
+    ]
+    assert "kms:EncryptionContext:aws:logs:arn" in logs_statement["Condition"]["ArnLike"]
+    key_statements = [
+        s for s in _function_role_statements(prod) if _list(s["Action"])[0].startswith("kms:")
+    ]
+    (statement,) = key_statements
+    assert _list(statement["Resource"]) == [{"Fn::GetAtt": [table_key, "Arn"]}]
+    assert "kms:ViaService" in statement["Condition"]["StringEquals"]
+
+
+def test_alarms_cannot_be_added_once_the_dashboard_is_built(default_stack: Synthesised) -> None:
+    """Extensions add their alarms before the stack builds the dashboard, or they would be
+    missing from it; a late one fails loudly instead."""
+    monitoring = default_stack.stack.monitoring
+    assert monitoring.dashboard is not None
+    metric = default_stack.stack.function.metric_errors()
+    with pytest.raises(RuntimeError, match="before the dashboard is built"):
+        monitoring.add_alarm("Late", "late", metric, threshold=1, description="too late")
