@@ -12,7 +12,7 @@ from http import HTTPStatus
 from typing import Any, cast
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit
@@ -81,6 +81,20 @@ _PRECONDITION: dict[int, OpenAPIResponse] = {412: _documented("If-Match mismatch
 _UNSUPPORTED: dict[int, OpenAPIResponse] = {415: _documented("Body not JSON")}
 
 
+def cors_headers(allow_origin: str) -> dict[str, str]:
+    """The CORS headers of every actual (non-preflight) response: the two a browser reads there.
+
+    API Gateway answers preflight (OPTIONS) itself with the allowed methods, headers and max-age,
+    so the function never sends those. No ``Access-Control-Allow-Credentials``: SigV4 travels in
+    headers, browsers never need cookies here. Sent on every response, with or without ``Origin``,
+    so a cached response is right for every caller.
+    """
+    return {
+        "Access-Control-Allow-Origin": allow_origin,
+        "Access-Control-Expose-Headers": ",".join(contract.CORS_EXPOSE_HEADERS),
+    }
+
+
 def build_resolver(
     repository: ProductRepository,
     *,
@@ -88,19 +102,12 @@ def build_resolver(
     metrics: Metrics,
     clock: command_handlers.Clock = model.utc_now,
     new_id: command_handlers.IdFactory = command_handlers.new_product_id,
-    cors_allow_origin: str = "*",
 ) -> APIGatewayRestResolver:
     """The Powertools resolver for the products API, bound to a repository."""
-    cors = CORSConfig(
-        allow_origin=cors_allow_origin,
-        allow_headers=list(contract.CORS_ALLOW_HEADERS),
-        expose_headers=list(contract.CORS_EXPOSE_HEADERS),
-        max_age=contract.CORS_MAX_AGE_SECONDS,
-        allow_credentials=False,  # SigV4 travels in headers; browsers never need cookies here
-    )
     # Powertools' validation is off on purpose: it costs ~280 ms of cold start (its OpenAPI models)
-    # and the routes parse their few inputs explicitly (see ``schemas``).
-    app = APIGatewayRestResolver(cors=cors)
+    # and the routes parse their few inputs explicitly (see ``schemas``). No CORSConfig: it would
+    # add all preflight headers to every response (see ``cors_headers``).
+    app = APIGatewayRestResolver()
 
     def request_json(model_class: type[Any]) -> Any:
         event = app.current_event
