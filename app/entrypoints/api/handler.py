@@ -78,7 +78,7 @@ def build_handler(
     logger = Logger(service=service_name)
     metrics = Metrics(namespace=metrics_namespace, service=service_name)
     tracer = Tracer(service=service_name)
-    access_log = telemetry.AccessLog(metrics, service_name)
+    access_log = telemetry.AccessLog(metrics, service_name, metrics_namespace)
     resolver = routes.build_resolver(
         repository,
         logger=logger,
