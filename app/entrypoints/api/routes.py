@@ -29,6 +29,7 @@ from app.domain.exceptions import (
 )
 from app.domain.ports import ProductRepository
 from app.entrypoints.api import schemas
+from app.entrypoints.api.lean_resolver import LeanRestResolver
 
 RETRY_AFTER_SECONDS = 1
 _JSON = "application/json"
@@ -106,8 +107,9 @@ def build_resolver(
     """The Powertools resolver for the products API, bound to a repository."""
     # Powertools' validation is off on purpose: it costs ~280 ms of cold start (its OpenAPI models)
     # and the routes parse their few inputs explicitly (see ``schemas``). No CORSConfig: it would
-    # add all preflight headers to every response (see ``cors_headers``).
-    app = APIGatewayRestResolver()
+    # add all preflight headers to every response (see ``cors_headers``). LeanRestResolver:
+    # Powertools' resolver with a short per-request path (see its module).
+    app = LeanRestResolver()
 
     def request_json(model_class: type[Any]) -> Any:
         event = app.current_event
