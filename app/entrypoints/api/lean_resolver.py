@@ -11,6 +11,7 @@ This API uses none of those features, and the resolver refuses to run if one is 
 from __future__ import annotations
 
 import base64
+import functools
 import re
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
@@ -19,9 +20,19 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 _RouteTable = dict[str, list[tuple[re.Pattern[str], Callable[..., Any]]]]
+
+
+class _RestEvent(APIGatewayProxyEvent):
+    """Powertools' REST event, with the case-insensitive headers built once per request."""
+
+    @functools.cached_property
+    def headers(self) -> dict[str, str]:
+        """Powertools rebuilds this mapping on every access; routes read it more than once."""
+        return super().headers
 
 
 class LeanRestResolver(APIGatewayRestResolver):
@@ -44,7 +55,8 @@ class LeanRestResolver(APIGatewayRestResolver):
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
         """The proxy response for ``event``: the matching route's, or an exception handler's."""
         routes = self._lean_routes if self._lean_routes is not None else self._route_table()
-        proxy_event = self._to_proxy_event(event if isinstance(event, dict) else dict(event))
+        raw = event if isinstance(event, dict) else dict(event)
+        proxy_event = _RestEvent(raw, self._json_body_deserializer)
         # Where Powertools keeps the request for ``app.current_event`` (as its own resolve does).
         BaseRouter.current_event = proxy_event
         BaseRouter.lambda_context = context
