@@ -156,3 +156,19 @@ def test_handler_import_leaves_botocore_clients_to_the_first_invocation() -> Non
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == ""
+
+
+def test_request_metrics_validate_like_powertools_and_keep_every_value() -> None:
+    from aws_lambda_powertools.metrics import MetricUnitError
+
+    from app.entrypoints.api.telemetry import RequestMetrics
+
+    metrics = RequestMetrics(namespace="Shop", service="shop")
+    metrics.clear_metrics()
+    with pytest.raises(MetricUnitError):
+        metrics.add_metric(name="Sold", unit="Bananas", value=1)
+    for value in (1, 2, 3):  # validated by Powertools once, then recorded directly
+        metrics.add_metric(name="Sold", unit="Count", value=value)
+    assert metrics.metric_set["Sold"]["Value"] == [1.0, 2.0, 3.0]
+    assert metrics.metric_set["Sold"]["Unit"] == "Count"
+    metrics.clear_metrics()

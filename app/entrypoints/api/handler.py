@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -76,7 +76,7 @@ def build_handler(
     the request's correlation id. The X-Ray decorator is applied only when tracing is enabled.
     """
     logger = Logger(service=service_name)
-    metrics = Metrics(namespace=metrics_namespace, service=service_name)
+    metrics = telemetry.RequestMetrics(namespace=metrics_namespace, service=service_name)
     tracer = Tracer(service=service_name)
     access_log = telemetry.AccessLog(metrics, service_name, metrics_namespace)
     resolver = routes.build_resolver(
