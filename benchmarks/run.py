@@ -3,8 +3,9 @@
 Every time budget is a ratio to a floor measured in the same run, alternately with our handler:
 a handler with no framework and one DynamoDB call per request (``workload.floor_handler``), and
 for imports ``import botocore.session`` (what any DynamoDB handler needs). Absolute milliseconds
-drift 2-3x on a shared 2-core machine; the ratios hold. Budgets sit ~35% above the figures of
-``benchmarks/PERFORMANCE.md``, so they catch a regression rather than noise.
+drift 2-3x on a shared 2-core machine; the ratios move far less. Budgets sit 25-70% above the
+ratios of two runs on a busy machine (README, Performance), so they catch a regression rather
+than noise.
 """
 
 from __future__ import annotations
