@@ -2,9 +2,10 @@
 
 Everything expensive (settings, the DynamoDB client, the repository, the resolver) is built once
 per Lambda container, on the first invocation, and reused. Tests and the local server build the
-same graph with their own repository through :func:`build_handler`. Modules are imported at the
-top, so Lambda loads them during its init phase, which runs with a full CPU whatever the memory
-size.
+same graph with their own repository through :func:`build_handler`. botocore (about half of this
+module's import time) is imported only when the first invocation creates the client, so importing
+the handler stays cheap; what each request does is kept to one resolver call and one log line
+(see ``benchmarks/PERFORMANCE.md`` for the figures).
 """
 
 from __future__ import annotations
@@ -12,14 +13,10 @@ from __future__ import annotations
 import functools
 import os
 import time
-import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
-import botocore.config
-import botocore.session
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -27,7 +24,7 @@ from app import contract
 from app.adapters.dynamodb_product_repository import DynamoDBProductRepository
 from app.domain import command_handlers, model
 from app.domain.ports import ProductRepository
-from app.entrypoints.api import routes
+from app.entrypoints.api import routes, telemetry
 
 if TYPE_CHECKING:  # type stubs only
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -72,43 +69,52 @@ def build_handler(
     clock: command_handlers.Clock = model.utc_now,
     new_id: command_handlers.IdFactory = command_handlers.new_product_id,
 ) -> LambdaHandler:
-    """A Lambda handler serving the API on ``repository``, with logging, tracing and metrics."""
+    """A Lambda handler serving the API on ``repository``, with logging, tracing and metrics.
+
+    Per request it writes exactly one log line (the access entry with the command's metric in
+    EMF, see ``telemetry``); Powertools' Logger still formats warnings and errors, which carry
+    the request's correlation id. The X-Ray decorator is applied only when tracing is enabled.
+    """
     logger = Logger(service=service_name)
-    metrics = Metrics(namespace=metrics_namespace, service=service_name)
+    metrics = telemetry.RequestMetrics(namespace=metrics_namespace, service=service_name)
     tracer = Tracer(service=service_name)
-    # Requests that end in an error record no metric; that is expected, not worth a warning each.
-    warnings.filterwarnings("ignore", message="No application metrics to publish")
+    access_log = telemetry.AccessLog(metrics, service_name, metrics_namespace)
     resolver = routes.build_resolver(
         repository,
         logger=logger,
         metrics=metrics,
         clock=clock,
         new_id=new_id,
-        cors_allow_origin=cors_allow_origin,
     )
+    cors_headers = routes.cors_headers(cors_allow_origin)
+    cold_start = True
 
-    # log_event=False explicitly: an environment variable must never make us log whole events.
-    @logger.inject_lambda_context(
-        correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False
-    )
-    @tracer.capture_lambda_handler(capture_response=False)
-    @metrics.log_metrics(capture_cold_start_metric=True)
     def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        nonlocal cold_start
         started = time.perf_counter()
+        if cold_start:
+            cold_start = False
+            metrics.provider.add_cold_start_metric(context)  # its own EMF line, once per container
+        request_context = event.get("requestContext") or {}
+        correlation_id = request_context.get("requestId")
+        logger.set_correlation_id(correlation_id)
         response = resolver.resolve(event, context)
+        headers = response["multiValueHeaders"]
+        for name, value in cors_headers.items():
+            headers[name] = [value]
         # One access line per request; never headers, bodies or credentials.
-        logger.info(
-            "request handled",
-            extra={
-                "http_method": event.get("httpMethod"),
-                "resource": event.get("resource"),
-                "status_code": response.get("statusCode"),
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-            },
+        access_log.write(
+            correlation_id,
+            event.get("httpMethod"),
+            event.get("resource"),
+            response.get("statusCode"),
+            (time.perf_counter() - started) * 1000,
         )
         return response
 
-    return cast(LambdaHandler, handle)
+    if tracer.disabled:
+        return handle
+    return cast(LambdaHandler, tracer.capture_lambda_handler(handle, capture_response=False))
 
 
 def create_dynamodb_client() -> DynamoDBClient:
@@ -117,6 +123,10 @@ def create_dynamodb_client() -> DynamoDBClient:
     botocore directly rather than boto3: boto3 adds ~300 ms of imports and nothing we use.
     Region, credentials and ``AWS_ENDPOINT_URL_DYNAMODB`` come from the standard AWS chain.
     """
+    # Imported here, on the first invocation: botocore is ~half of the handler's import time.
+    import botocore.config
+    import botocore.session
+
     config = botocore.config.Config(
         connect_timeout=2,
         read_timeout=5,

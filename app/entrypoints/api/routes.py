@@ -13,7 +13,7 @@ from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit
@@ -29,6 +29,7 @@ from app.domain.exceptions import (
 )
 from app.domain.ports import ProductRepository
 from app.entrypoints.api import schemas
+from app.entrypoints.api.lean_resolver import LeanRestResolver
 
 RETRY_AFTER_SECONDS = 1
 JSON_MEDIA_TYPE = "application/json"
@@ -79,6 +80,20 @@ _ERROR_RESPONSES: dict[int, OpenAPIResponse] = {
 _NOT_FOUND: dict[int, OpenAPIResponse] = {404: _documented("No such product")}
 _PRECONDITION: dict[int, OpenAPIResponse] = {412: _documented("If-Match mismatch")}
 _UNSUPPORTED: dict[int, OpenAPIResponse] = {415: _documented("Body not JSON")}
+
+
+def cors_headers(allow_origin: str) -> dict[str, str]:
+    """The CORS headers of every actual (non-preflight) response: the two a browser reads there.
+
+    API Gateway answers preflight (OPTIONS) itself with the allowed methods, headers and max-age,
+    so the function never sends those. No ``Access-Control-Allow-Credentials``: SigV4 travels in
+    headers, browsers never need cookies here. Sent on every response, with or without ``Origin``,
+    so a cached response is right for every caller.
+    """
+    return {
+        "Access-Control-Allow-Origin": allow_origin,
+        "Access-Control-Expose-Headers": ",".join(contract.CORS_EXPOSE_HEADERS),
+    }
 
 
 # --- Errors -> responses: one table, one status per error type ---------------------------------
@@ -152,19 +167,13 @@ def build_resolver(
     metrics: Metrics,
     clock: command_handlers.Clock = model.utc_now,
     new_id: command_handlers.IdFactory = command_handlers.new_product_id,
-    cors_allow_origin: str = "*",
 ) -> APIGatewayRestResolver:
     """The Powertools resolver for the products API, bound to a repository."""
-    cors = CORSConfig(
-        allow_origin=cors_allow_origin,
-        allow_headers=list(contract.CORS_ALLOW_HEADERS),
-        expose_headers=list(contract.CORS_EXPOSE_HEADERS),
-        max_age=contract.CORS_MAX_AGE_SECONDS,
-        allow_credentials=False,  # SigV4 travels in headers; browsers never need cookies here
-    )
     # Powertools' validation is off on purpose: it costs ~280 ms of cold start (its OpenAPI models)
-    # and the routes parse their few inputs explicitly (see ``schemas``).
-    app = APIGatewayRestResolver(cors=cors)
+    # and the routes parse their few inputs explicitly (see ``schemas``). No CORSConfig: it would
+    # add all preflight headers to every response (see ``cors_headers``). LeanRestResolver:
+    # Powertools' resolver with a short per-request path (see its module).
+    app = LeanRestResolver()
 
     def request_json(model_class: type[schemas.RequestModel]) -> schemas.RequestModel:
         event = app.current_event

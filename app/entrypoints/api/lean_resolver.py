@@ -1,0 +1,104 @@
+"""Powertools' REST resolver with a short per-request path.
+
+Routes, exception handlers, ``app.current_event`` and the OpenAPI document stay Powertools' own;
+only :meth:`LeanRestResolver.resolve` is replaced. Powertools' general path runs a middleware
+chain, a response builder, compression and CORS checks on every request: about 100 us per
+request on a busy container, as much as the rest of our handler (``benchmarks/PERFORMANCE.md``).
+This API uses none of those features, and the resolver refuses to run if one is configured
+(middlewares, validation, CORS), so nothing is skipped silently.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import re
+from collections.abc import Callable, Mapping
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+_RouteTable = dict[str, list[tuple[re.Pattern[str], Callable[..., Any]]]]
+
+
+class _RestEvent(APIGatewayProxyEvent):
+    """Powertools' REST event, with the case-insensitive headers built once per request."""
+
+    @functools.cached_property
+    def headers(self) -> dict[str, str]:
+        """Powertools rebuilds this mapping on every access; routes read it more than once."""
+        return super().headers
+
+
+class LeanRestResolver(APIGatewayRestResolver):
+    """An ``APIGatewayRestResolver`` whose ``resolve`` only matches, calls and serialises."""
+
+    _lean_routes: _RouteTable | None = None
+
+    def _route_table(self) -> _RouteTable:
+        """Routes by method, in Powertools' matching order (built on the first request)."""
+        if self._router_middlewares or self._enable_validation or self._cors_enabled:
+            raise RuntimeError("LeanRestResolver supports no middlewares, validation or CORS")
+        table: _RouteTable = {}
+        for route in self._static_routes + self._dynamic_routes:
+            if route.middlewares:
+                raise RuntimeError(f"LeanRestResolver supports no middlewares ({route.path})")
+            table.setdefault(route.method, []).append((route.rule, route.func))
+        self._lean_routes = table
+        return table
+
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        """The proxy response for ``event``: the matching route's, or an exception handler's."""
+        routes = self._lean_routes if self._lean_routes is not None else self._route_table()
+        raw = event if isinstance(event, dict) else dict(event)
+        proxy_event = _RestEvent(raw, self._json_body_deserializer)
+        # Where Powertools keeps the request for ``app.current_event`` (as its own resolve does).
+        BaseRouter.current_event = proxy_event
+        BaseRouter.lambda_context = context
+        try:
+            response = self._call_route_for(routes, proxy_event.http_method, proxy_event.path)
+        except Exception as error:
+            handler = self.exception_handler_manager.lookup_exception_handler(type(error))
+            if handler is None:
+                if not isinstance(error, NotFoundError):
+                    raise
+                response = Response(
+                    HTTPStatus.NOT_FOUND.value, "application/json", '{"message":"Not found"}'
+                )
+            else:
+                response = handler(error)
+        return self._serialise(response)
+
+    @staticmethod
+    def _call_route_for(routes: _RouteTable, method: str, path: str) -> Any:
+        for rule, func in routes.get(method.upper(), ()):
+            match = rule.match(path)
+            if match:
+                return func(**match.groupdict())
+        raise NotFoundError()
+
+    def _serialise(self, response: Response[Any]) -> dict[str, Any]:
+        """A REST proxy response (``multiValueHeaders``), as Powertools' ResponseBuilder makes."""
+        body = response.body
+        if response.is_json() and not isinstance(body, str | bytes | None):
+            body = self._serializer(body)
+        base64_encoded = response.base64_encoded
+        if isinstance(body, bytes):
+            body, base64_encoded = base64.b64encode(body).decode(), True
+        headers: dict[str, list[str]] = {}
+        for name, values in response.headers.items():
+            if values is not None:
+                headers[name] = [values] if isinstance(values, str) else list(values)
+        if response.cookies:
+            headers["Set-Cookie"] = [str(cookie) for cookie in response.cookies]
+        return {
+            "statusCode": response.status_code,
+            "body": body,
+            "isBase64Encoded": base64_encoded,
+            "multiValueHeaders": headers,
+        }
