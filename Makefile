@@ -23,9 +23,11 @@ export PYTHONPATH := .
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
+# --no-compile: byte-compiling all of Poetry's dependencies up front costs seconds of a first run;
+# Python compiles the modules Poetry actually imports on first use instead.
 $(POETRY):
 	$(PYTHON) -m venv $(TOOLS)
-	$(TOOLS)/bin/pip install --quiet "poetry==2.5.*" "poetry-plugin-pypi-mirror==0.6.5" "poetry-plugin-export>=1.9"
+	$(TOOLS)/bin/pip install --quiet --no-compile --disable-pip-version-check "poetry==2.5.*" "poetry-plugin-pypi-mirror==0.6.5" "poetry-plugin-export>=1.9"
 
 # The stamps live inside the folders they describe, so deleting a folder re-installs it.
 # .venv is created first: when Poetry creates it itself, it inspects the base interpreter and can
