@@ -118,7 +118,7 @@ run: install-serve ## Serve the API locally with SigV4 auth on port 3000 (PORT=.
 
 # The install runs in a sub-make with its output on stderr, so stdout is only the command's output.
 products: ## Run the products CLI: make products ARGS="list" (installs it first)
-	@$(MAKE) --no-print-directory install-serve >&2
+	@$(MAKE) --no-print-directory --silent install-serve >&2
 	@$(VENV)/bin/products $(ARGS)
 
 openapi: install ## Regenerate docs/openapi.json from the resolver (a test fails when it is stale)
