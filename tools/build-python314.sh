@@ -73,6 +73,7 @@ for version in $(apt-cache "${APT_OPTS[@]}" showsrc python3.14 | awk '$1=="Versi
 done
 if [[ -z "$fetched" ]]; then
     echo "python3.14: no version of Debian's python3.14 source package could be downloaded" >&2
+    rm -rf "$SRC_DIR"
     exit 1
 fi
 tarball=$(ls "$SRC_DIR"/python3.14_*.orig.tar.* | head -n1)
