@@ -71,7 +71,8 @@ PY314 := $(PY314_PREFIX)/bin/python3.14
 RUNTIME_VENV := build/venv-3.14
 RUNTIME_GROUPS := main,local,test
 
-$(PY314_PREFIX)/.built: tools/build-python314.sh
+# Built once: delete build/python3.14 to rebuild (e.g. after changing the script).
+$(PY314_PREFIX)/.built:
 	tools/build-python314.sh $(PY314_PREFIX)
 
 # The layer's own requirement set (poetry.lock's main group, with hashes) plus the test tools,
