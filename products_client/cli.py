@@ -3,9 +3,10 @@
 Examples::
 
     products create --name "Desk lamp" --description "Warm white"
-    products list --page-size 50
+    products list --page-size 50                   # one JSON object per line, page by page
+    products --output table list
     products update <id> --name "Desk lamp XL" --if-match 1
-    products --stack-name ProductsApiStack get <id>
+    products --stage dev get <id>                  # URL from cdk-outputs/dev.json
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import argparse
 import json
 import os
 import sys
-from typing import Any
+from collections.abc import Iterable, Iterator
+from importlib import metadata
+from typing import Any, TextIO
 
 from products_client.client import (
     UNSET,
@@ -23,10 +26,29 @@ from products_client.client import (
     ProductsClient,
     Unset,
     endpoint_from_stack,
+    endpoint_from_stage,
 )
 
 DEFAULT_ENDPOINT = "http://127.0.0.1:3000"  # what `make run` serves
 ENDPOINT_ENV = "PRODUCTS_API_URL"
+DISTRIBUTION = "products-api"  # the project that installs the command
+
+# Table columns: (JSON field, heading, width); the last column is never padded or cut.
+TABLE_COLUMNS = (
+    ("id", "ID", 36),
+    ("version", "VERSION", 7),
+    ("lastUpdateDate", "LAST UPDATE", 24),
+    ("name", "NAME", 30),
+    ("description", "DESCRIPTION", 0),
+)
+
+
+def version() -> str:
+    """The installed project's version (``unknown`` when run from an uninstalled checkout)."""
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,9 +63,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--endpoint",
         help=f"API base URL (default: ${ENDPOINT_ENV} or {DEFAULT_ENDPOINT}, the local API)",
     )
+    target.add_argument(
+        "--stage",
+        metavar="NAME",
+        help="read the API URL from cdk-outputs/NAME.json (written by make deploy STAGE=NAME)",
+    )
     target.add_argument("--stack-name", help="read the API URL from this CloudFormation stack")
     parser.add_argument("--region", help="signing region (default: from the URL, then profile)")
     parser.add_argument("--profile", help="AWS shared-config profile to sign with")
+    parser.add_argument(
+        "--output",
+        choices=("json", "table"),
+        default="json",
+        help="json (default; list prints one product per line) or an aligned table",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     create = commands.add_parser("create", help="create a product")
@@ -67,18 +101,25 @@ def build_parser() -> argparse.ArgumentParser:
     delete.add_argument("id")
     delete.add_argument("--if-match", type=int, metavar="VERSION", help="fail unless at VERSION")
 
-    listing = commands.add_parser("list", help="list products (follows every page)")
+    listing = commands.add_parser(
+        "list", help="list products, printed page by page as they arrive (follows every page)"
+    )
     listing.add_argument("--page-size", type=int, help="products per request (1-100)")
     return parser
 
 
-def run(args: argparse.Namespace) -> Any:
-    """Execute the parsed command; returns what to print (None prints nothing)."""
+def endpoint(args: argparse.Namespace) -> str:
+    """Where to send requests: --stage, --stack-name, --endpoint, $PRODUCTS_API_URL, or local."""
+    if args.stage:
+        return endpoint_from_stage(args.stage)
     if args.stack_name:
-        endpoint = endpoint_from_stack(args.stack_name, region=args.region, profile=args.profile)
-    else:
-        endpoint = args.endpoint or os.environ.get(ENDPOINT_ENV) or DEFAULT_ENDPOINT
-    client = ProductsClient(endpoint, region=args.region, profile=args.profile)
+        return endpoint_from_stack(args.stack_name, region=args.region, profile=args.profile)
+    return str(args.endpoint or os.environ.get(ENDPOINT_ENV) or DEFAULT_ENDPOINT)
+
+
+def run(args: argparse.Namespace) -> Iterator[dict[str, Any]] | dict[str, Any] | None:
+    """Execute the parsed command: one product, an iterator of products (list), or None."""
+    client = ProductsClient(endpoint(args), region=args.region, profile=args.profile)
     if args.command == "create":
         return client.create(args.name, args.description)
     if args.command == "get":
@@ -98,7 +139,36 @@ def run(args: argparse.Namespace) -> Any:
     if args.command == "delete":
         client.delete(args.id, if_match=args.if_match)
         return None
-    return list(client.iter_products(args.page_size))
+    # A generator: each page is fetched only when the previous one has been printed.
+    return client.iter_products(args.page_size)
+
+
+def table_row(values: Iterable[str]) -> str:
+    """One table line: every column but the last padded (or cut with ...) to its width."""
+    cells = []
+    for (_, _, width), value in zip(TABLE_COLUMNS, values):
+        if width and len(value) > width:
+            value = value[: width - 3] + "..."
+        cells.append(value.ljust(width))
+    return "  ".join(cells).rstrip()
+
+
+def print_products(
+    products: Iterable[dict[str, Any]], output: str, many: bool, out: TextIO
+) -> None:
+    """Print as each product arrives (flushed), so a long listing shows up page by page."""
+    if output == "table":
+        print(table_row(heading for _, heading, _ in TABLE_COLUMNS), file=out, flush=True)
+    for product in products:
+        if output == "table":
+            line = table_row(
+                "" if product.get(key) is None else str(product[key]) for key, _, _ in TABLE_COLUMNS
+            )
+        elif many:
+            line = json.dumps(product, ensure_ascii=False)  # JSON lines: one product per line
+        else:
+            line = json.dumps(product, indent=2, ensure_ascii=False)
+        print(line, file=out, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,6 +176,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         result = run(args)
+        if isinstance(result, dict):
+            print_products([result], args.output, many=False, out=sys.stdout)
+        elif result is not None:
+            print_products(result, args.output, many=True, out=sys.stdout)
     except ApiError as error:
         print(f"error: {error}", file=sys.stderr)
         if error.request_id:
@@ -114,13 +188,15 @@ def main(argv: list[str] | None = None) -> int:
     except ClientError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # e.g. `products list | head`: the reader is done, so are we
+        # Point stdout at /dev/null so the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as error:  # botocore/boto3 failures (e.g. --stack-name): say so, no traceback
         if type(error).__module__.split(".")[0] not in ("botocore", "boto3"):
             raise
         print(f"error: {error}", file=sys.stderr)
         return 1
-    if result is not None:
-        print(json.dumps(result, indent=2, ensure_ascii=False))
     return 0
 
 

@@ -6,12 +6,18 @@ each request is signed with botocore for service ``execute-api``.
 
 from __future__ import annotations
 
+import email.utils
 import json
+import random
 import re
+import socket
+import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Final
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -35,6 +41,32 @@ class Unset:
 UNSET: Final = Unset()
 
 
+# Answers that mean "not processed, try again later": API Gateway's throttling and a store that
+# is briefly unavailable. Anything else is final and returned to the caller at once.
+RETRYABLE_STATUSES: Final = frozenset({429, 503})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long to retry throttling (429), 503 and connection errors.
+
+    Waits grow exponentially from ``base_delay`` with full jitter, each capped at ``max_delay``;
+    a ``Retry-After`` header is honoured instead, capped the same way, so a call never hangs.
+    """
+
+    attempts: int = 4
+    base_delay: float = 0.25
+    max_delay: float = 8.0
+
+    def delay(self, retry: int, retry_after: float | None) -> float:
+        """Seconds to wait before retry number ``retry`` (1-based)."""
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.max_delay)
+        ceiling = min(self.base_delay * 2 ** (retry - 1), self.max_delay)
+        # Jitter spreads retries of many clients apart; it needs no cryptographic randomness.
+        return random.uniform(ceiling / 2, ceiling)  # nosec B311
+
+
 class ClientError(Exception):
     """The client could not talk to the API (no credentials, unreachable endpoint, ...)."""
 
@@ -48,9 +80,12 @@ class ApiError(Exception):
     errors: list[dict[str, Any]] = field(default_factory=list)
     request_id: str | None = None
     error_type: str | None = None
+    attempts: int = 1
 
     def __str__(self) -> str:
         lines = [f"HTTP {self.status}: {self.message}"]
+        if self.attempts > 1:
+            lines[0] += f" (gave up after {self.attempts} attempts)"
         lines += [f"  {e.get('field', '?')}: {e.get('message', '')}" for e in self.errors]
         if self.error_type:
             lines.append(f"  ({self.error_type})")
@@ -64,6 +99,7 @@ class Response:
     status: int
     headers: dict[str, str]
     body: Any
+    attempts: int = 1
 
 
 def region_from_endpoint(endpoint: str) -> str | None:
@@ -83,6 +119,8 @@ class ProductsClient:
         profile: str | None = None,
         credentials: Credentials | None = None,
         timeout: float = 30.0,
+        retry: RetryPolicy = RetryPolicy(),
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.endpoint = endpoint.rstrip("/")
         session = botocore.session.Session(profile=profile)
@@ -97,6 +135,8 @@ class ProductsClient:
             )
         self._credentials = resolved
         self._timeout = timeout
+        self._retry = retry
+        self._sleep = sleep
 
     def create(self, name: str, description: str | None = None) -> dict[str, Any]:
         """Create a product; returns it (with its server-generated id and version 1)."""
@@ -167,7 +207,34 @@ class ProductsClient:
         body: Any = None,
         headers: dict[str, str] | None = None,
     ) -> Response:
-        """Send one signed request; returns the response whatever its status."""
+        """Send a signed request; returns the response whatever its status.
+
+        Throttling (429), 503 and connection errors are retried per the client's ``RetryPolicy``;
+        the response (or error) of the last attempt is what the caller gets.
+        """
+        attempt = 1
+        while True:
+            try:
+                response = self._send_once(method, path, query, body, headers)
+            except _Unreachable as error:
+                if attempt >= self._retry.attempts or not error.retryable(method):
+                    raise ClientError(f"{error}{_gave_up(attempt)}") from error.__cause__
+                self._sleep(self._retry.delay(attempt, None))
+            else:
+                if response.status not in RETRYABLE_STATUSES or attempt >= self._retry.attempts:
+                    return Response(response.status, response.headers, response.body, attempt)
+                self._sleep(self._retry.delay(attempt, _retry_after(response.headers)))
+            attempt += 1
+
+    def _send_once(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str] | None,
+        body: Any,
+        headers: dict[str, str] | None,
+    ) -> Response:
+        """One signed HTTP exchange (signed afresh: a retry gets a new timestamp)."""
         url = self.endpoint + path + (f"?{urlencode(query, quote_via=quote)}" if query else "")
         data = json.dumps(body).encode() if body is not None else None
         all_headers = dict(headers or {})
@@ -195,7 +262,7 @@ class ProductsClient:
             hint = ""
             if urlsplit(self.endpoint).hostname in ("127.0.0.1", "localhost", "::1"):
                 hint = " (is the local API running? start it with `make run`)"
-            raise ClientError(f"cannot reach {self.endpoint}: {reason}{hint}") from error
+            raise _Unreachable(f"cannot reach {self.endpoint}: {reason}{hint}", reason) from error
 
     @staticmethod
     def _expect(response: Response, status: int) -> Any:
@@ -208,7 +275,45 @@ class ProductsClient:
             errors=list(body.get("errors") or []),
             request_id=response.headers.get("x-amzn-requestid"),
             error_type=response.headers.get("x-amzn-errortype"),
+            attempts=response.attempts,
         )
+
+
+class _Unreachable(Exception):
+    """No HTTP answer at all; ``reason`` is the underlying socket error."""
+
+    def __init__(self, message: str, reason: object) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+    def retryable(self, method: str) -> bool:
+        """Whether resending cannot apply a change twice.
+
+        A refused connection or a failed name lookup never reached the API, so any method may be
+        resent; after a reset or a timeout the request may have been processed, so only reads are.
+        """
+        never_sent = isinstance(self.reason, (ConnectionRefusedError, socket.gaierror))
+        return never_sent or method in ("GET", "HEAD", "OPTIONS")
+
+
+def _gave_up(attempts: int) -> str:
+    return f" (gave up after {attempts} attempts)" if attempts > 1 else ""
+
+
+def _retry_after(headers: dict[str, str]) -> float | None:
+    """The ``Retry-After`` header in seconds (delta-seconds or an HTTP date), None if absent/bad."""
+    value = headers.get("retry-after", "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max((when - datetime.now(timezone.utc)).total_seconds(), 0.0)
 
 
 def _json_object(body: Any) -> dict[str, Any]:
@@ -243,3 +348,34 @@ def endpoint_from_stack(stack_name: str, *, region: str | None, profile: str | N
     # A stack may output several execute-api URLs; prefer the one whose key says it is the URL.
     candidates.sort(key=lambda candidate: "url" not in candidate[0].lower())
     return str(candidates[0][1])
+
+
+CDK_OUTPUTS_DIR = Path("cdk-outputs")
+
+
+def endpoint_from_stage(stage: str, outputs_dir: Path = CDK_OUTPUTS_DIR) -> str:
+    """The ``ApiUrl`` that ``make deploy STAGE=<stage>`` saved in ``cdk-outputs/<stage>.json``.
+
+    The file is the CDK CLI's ``--outputs-file`` format: ``{"<stack>": {"ApiUrl": ...}}``; reading
+    it needs no AWS call.
+    """
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", stage):
+        raise ClientError(f"invalid stage name {stage!r}: use letters, digits, '-' and '_'")
+    path = outputs_dir / f"{stage}.json"
+    try:
+        stacks = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ClientError(
+            f"{path} not found: deploy the stage first with `make deploy STAGE={stage}`"
+        ) from None
+    except (OSError, ValueError) as error:
+        raise ClientError(f"cannot read {path}: {error}") from error
+    urls = [
+        outputs["ApiUrl"]
+        for outputs in (stacks.values() if isinstance(stacks, dict) else [])
+        if isinstance(outputs, dict) and isinstance(outputs.get("ApiUrl"), str)
+    ]
+    if len(urls) != 1:
+        found = "no" if not urls else f"{len(urls)}"
+        raise ClientError(f"{path} has {found} ApiUrl outputs; expected exactly one stack's")
+    return str(urls[0])

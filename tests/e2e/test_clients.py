@@ -104,7 +104,7 @@ def test_the_products_cli_runs_the_whole_lifecycle(local_api: LocalApi) -> None:
 
     assert json.loads(updated.stdout)["description"] == "bright"
     assert json.loads(fetched.stdout)["version"] == 2
-    assert product_id in {product["id"] for product in json.loads(listed.stdout)}
+    assert product_id in {json.loads(line)["id"] for line in listed.stdout.splitlines()}
     assert deleted.returncode == 0 and deleted.stdout == ""
     assert missing.returncode == 1
     assert missing.stdout == ""

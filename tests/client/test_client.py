@@ -57,7 +57,9 @@ def test_without_credentials_the_client_says_how_to_provide_them(
 
 
 def test_an_unreachable_local_endpoint_suggests_make_run() -> None:
-    client = ProductsClient("http://127.0.0.1:9", credentials=CREDENTIALS, timeout=5)
+    client = ProductsClient(
+        "http://127.0.0.1:9", credentials=CREDENTIALS, timeout=5, sleep=lambda _: None
+    )
 
     with pytest.raises(ClientError, match="make run"):
         client.list_page()

@@ -1,0 +1,175 @@
+"""The `products` command: version, output formats, streaming list, --stage."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from products_client import cli
+from tests.client.conftest import Reply, ScriptedServer
+from tests.local_api.conftest import CREDENTIALS
+
+LAMP: dict[str, Any] = {
+    "id": "0b7f4c2e-4a43-4f3b-9a57-3c9f4b1d2e10",
+    "name": "Desk lamp",
+    "description": "Warm white",
+    "version": 3,
+    "createDate": "2026-11-24T10:00:00.000Z",
+    "lastUpdateDate": "2026-11-24T10:05:00.000Z",
+}
+CHAIR = {**LAMP, "id": "5d0e9a7c-1f2b-4c3d-8e9f-0a1b2c3d4e5f", "name": "Chair", "version": 1}
+
+
+@pytest.fixture(autouse=True)
+def signing_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI reads the standard AWS chain; give it the test key pair."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", CREDENTIALS.access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", CREDENTIALS.secret_key)
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    monkeypatch.delenv(cli.ENDPOINT_ENV, raising=False)
+
+
+def test_version_prints_the_installed_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        cli.main(["--version"])
+
+    assert done.value.code == 0
+    assert capsys.readouterr().out.strip() == f"products {cli.version()}"
+    assert cli.version()[0].isdigit()
+
+
+def test_list_prints_json_lines_page_by_page_as_they_arrive(
+    scripted: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scripted.replies = [
+        Reply(200, {"products": [LAMP], "nextToken": "t1"}),
+        Reply(200, {"products": [CHAIR]}),
+    ]
+    out = io.StringIO()
+    requests_seen_at_each_line: list[int] = []
+
+    class Watching(io.StringIO):
+        def write(self, text: str) -> int:
+            if text.strip():
+                requests_seen_at_each_line.append(len(scripted.requests))
+            return out.write(text)
+
+    monkeypatch.setattr("sys.stdout", Watching())
+
+    exit_code = cli.main(["--endpoint", scripted.url, "list", "--page-size", "1"])
+
+    assert exit_code == 0
+    assert [json.loads(line) for line in out.getvalue().splitlines()] == [LAMP, CHAIR]
+    # The first product is printed before the second page is even requested.
+    assert requests_seen_at_each_line == [1, 2]
+    assert scripted.requests[1][1] == "/products?pageSize=1&nextToken=t1"
+
+
+def test_output_table_aligns_columns_and_shortens_long_names(
+    scripted: ScriptedServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    long_name = {**CHAIR, "name": "A chair with a remarkably long name indeed", "description": None}
+    scripted.replies = [Reply(200, {"products": [LAMP, long_name]})]
+
+    exit_code = cli.main(["--endpoint", scripted.url, "--output", "table", "list"])
+
+    lines = capsys.readouterr().out.splitlines()
+    assert exit_code == 0
+    assert lines[0].split() == ["ID", "VERSION", "LAST", "UPDATE", "NAME", "DESCRIPTION"]
+    assert lines[1].split("  ")[0] == LAMP["id"]
+    assert lines[1].endswith("Desk lamp                       Warm white")
+    assert "A chair with a remarkably l..." in lines[2]
+    assert not lines[2].endswith(" ")
+    assert lines[0].index("NAME") == lines[1].index("Desk lamp") == lines[2].index("A chair")
+
+
+def test_output_table_for_one_product(
+    scripted: ScriptedServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scripted.replies = [Reply(200, LAMP)]
+
+    assert cli.main(["--endpoint", scripted.url, "--output", "table", "get", LAMP["id"]]) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and lines[1].startswith(LAMP["id"])
+
+
+def test_unknown_output_format_is_a_usage_error() -> None:
+    with pytest.raises(SystemExit) as usage:
+        cli.main(["--output", "yaml", "list"])
+
+    assert usage.value.code == 2
+
+
+def write_outputs(root: Path, stage: str, content: object) -> None:
+    (root / "cdk-outputs").mkdir(exist_ok=True)
+    (root / "cdk-outputs" / f"{stage}.json").write_text(json.dumps(content), encoding="utf-8")
+
+
+def test_stage_reads_the_api_url_from_the_cdk_outputs_file(
+    scripted: ScriptedServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    write_outputs(
+        tmp_path,
+        "dev",
+        {"products-api-dev": {"ApiUrl": scripted.url + "/dev/", "TableName": "products-dev"}},
+    )
+    monkeypatch.chdir(tmp_path)
+    scripted.replies = [Reply(200, LAMP)]
+
+    exit_code = cli.main(["--stage", "dev", "get", LAMP["id"]])
+
+    assert exit_code == 0
+    assert json.loads(capsys.readouterr().out) == LAMP
+    assert scripted.requests[0][:2] == ("GET", f"/dev/products/{LAMP['id']}")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            None,
+            "cdk-outputs/prod.json not found: deploy the stage first with `make deploy STAGE=prod`",
+        ),
+        ({"products-api-prod": {"TableName": "t"}}, "has no ApiUrl outputs"),
+        ("not json at all", "cannot read cdk-outputs/prod.json"),
+    ],
+)
+def test_stage_without_a_usable_outputs_file_says_what_to_do(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    content: object,
+    message: str,
+) -> None:
+    if isinstance(content, str):
+        (tmp_path / "cdk-outputs").mkdir()
+        (tmp_path / "cdk-outputs" / "prod.json").write_text(content, encoding="utf-8")
+    elif content is not None:
+        write_outputs(tmp_path, "prod", content)
+    monkeypatch.chdir(tmp_path)
+
+    exit_code = cli.main(["--stage", "prod", "list"])
+
+    output = capsys.readouterr()
+    assert exit_code == 1 and output.out == ""
+    assert message in output.err
+
+
+def test_stage_names_cannot_leave_the_outputs_folder(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--stage", "../secrets", "list"]) == 1
+    assert "invalid stage name" in capsys.readouterr().err
+
+
+def test_stage_and_endpoint_are_mutually_exclusive() -> None:
+    with pytest.raises(SystemExit) as usage:
+        cli.main(["--stage", "dev", "--endpoint", "http://127.0.0.1:1", "list"])
+
+    assert usage.value.code == 2

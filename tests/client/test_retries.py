@@ -1,0 +1,168 @@
+"""The client retries throttling, 503 and connection errors with capped backoff, and says so."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+
+import pytest
+
+from products_client.client import ApiError, ClientError, ProductsClient, RetryPolicy
+from tests.client.conftest import Reply, ScriptedServer
+from tests.local_api.conftest import CREDENTIALS
+
+PRODUCT = {"id": "p1", "name": "Lamp", "version": 1}
+
+
+def client_for(url: str, waits: list[float], attempts: int = 4) -> ProductsClient:
+    """A client whose waits are recorded instead of slept."""
+    return ProductsClient(
+        url,
+        credentials=CREDENTIALS,
+        timeout=5,
+        retry=RetryPolicy(attempts=attempts, base_delay=0.25, max_delay=8.0),
+        sleep=waits.append,
+    )
+
+
+def test_throttling_is_retried_with_growing_capped_jittered_waits(scripted: ScriptedServer) -> None:
+    scripted.replies = [Reply(429, {"message": "Too Many Requests"})] * 3 + [Reply(200, PRODUCT)]
+    waits: list[float] = []
+
+    product = client_for(scripted.url, waits).get("p1")
+
+    assert product == PRODUCT
+    assert len(scripted.requests) == 4
+    assert len(waits) == 3
+    for retry, wait in enumerate(waits, start=1):
+        ceiling = min(0.25 * 2 ** (retry - 1), 8.0)
+        assert ceiling / 2 <= wait <= ceiling
+
+
+def test_each_retry_is_signed_afresh(scripted: ScriptedServer) -> None:
+    scripted.replies = [Reply(503, {"message": "Service Unavailable"}), Reply(201, PRODUCT)]
+
+    client_for(scripted.url, []).create("Lamp")
+
+    assert [method for method, _, _ in scripted.requests] == ["POST", "POST"]
+    assert all("Authorization" in headers for _, _, headers in scripted.requests)
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "expected"),
+    [("3", 3.0), ("120", 8.0)],  # honoured, but never longer than the cap
+)
+def test_503_honours_retry_after_up_to_the_cap(
+    scripted: ScriptedServer, retry_after: str, expected: float
+) -> None:
+    scripted.replies = [
+        Reply(503, {"message": "Service Unavailable"}, {"Retry-After": retry_after}),
+        Reply(200, PRODUCT),
+    ]
+    waits: list[float] = []
+
+    client_for(scripted.url, waits).get("p1")
+
+    assert waits == [expected]
+
+
+def test_retry_after_as_an_http_date_is_honoured(scripted: ScriptedServer) -> None:
+    when = datetime.now(timezone.utc) + timedelta(seconds=5)
+    scripted.replies = [
+        Reply(503, {"message": "busy"}, {"Retry-After": format_datetime(when, usegmt=True)}),
+        Reply(200, PRODUCT),
+    ]
+    waits: list[float] = []
+
+    client_for(scripted.url, waits).get("p1")
+
+    assert len(waits) == 1 and 3.0 <= waits[0] <= 5.0
+
+
+def test_when_retries_run_out_the_error_says_how_many_attempts_were_made(
+    scripted: ScriptedServer,
+) -> None:
+    scripted.replies = [Reply(503, {"message": "Service Unavailable"}, {"Retry-After": "1"})]
+    waits: list[float] = []
+
+    with pytest.raises(ApiError) as error:
+        client_for(scripted.url, waits, attempts=3).get("p1")
+
+    assert error.value.status == 503
+    assert error.value.attempts == 3
+    assert str(error.value) == "HTTP 503: Service Unavailable (gave up after 3 attempts)"
+    assert len(scripted.requests) == 3 and waits == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("status", [400, 404, 409, 412, 500, 502])
+def test_other_errors_are_not_retried(scripted: ScriptedServer, status: int) -> None:
+    scripted.replies = [Reply(status, {"message": "no"}), Reply(200, PRODUCT)]
+
+    with pytest.raises(ApiError) as error:
+        client_for(scripted.url, []).get("p1")
+
+    assert error.value.status == status and error.value.attempts == 1
+    assert len(scripted.requests) == 1
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_refused_connections_are_retried_then_reported_with_the_attempt_count() -> None:
+    waits: list[float] = []
+    client = client_for(f"http://127.0.0.1:{free_port()}", waits, attempts=3)
+
+    with pytest.raises(ClientError) as error:
+        client.create("Lamp")  # refused: never reached the API, so even a POST is resent
+
+    assert "cannot reach" in str(error.value)
+    assert "(gave up after 3 attempts)" in str(error.value)
+    assert "make run" in str(error.value)
+    assert len(waits) == 2
+
+
+@pytest.fixture
+def silent_url() -> Iterator[str]:
+    """A port that accepts connections (the kernel's backlog) but never answers."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+
+def test_a_read_that_times_out_is_retried(silent_url: str) -> None:
+    waits: list[float] = []
+    client = ProductsClient(
+        silent_url,
+        credentials=CREDENTIALS,
+        timeout=0.2,
+        retry=RetryPolicy(attempts=2),
+        sleep=waits.append,
+    )
+
+    with pytest.raises(ClientError, match=r"gave up after 2 attempts"):
+        client.list_page()
+
+    assert len(waits) == 1
+
+
+def test_a_write_that_may_have_been_processed_is_not_resent(silent_url: str) -> None:
+    waits: list[float] = []
+    client = ProductsClient(
+        silent_url,
+        credentials=CREDENTIALS,
+        timeout=0.2,
+        retry=RetryPolicy(attempts=3),
+        sleep=waits.append,
+    )
+
+    with pytest.raises(ClientError, match="cannot reach") as error:
+        client.create("Lamp")  # sent, no answer: resending could create a second product
+
+    assert "gave up" not in str(error.value)
+    assert waits == []
