@@ -8,6 +8,7 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
+from local_api.openapi import render_document
 from local_api.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
 
 TIMEOUT_MS = 15_000
@@ -105,3 +106,41 @@ def test_try_it_out_creates_gets_updates_lists_and_deletes(page: Page, local_api
     status, gone = docs.execute("GET", "/products/{id}", params={"id": product_id})
     assert status == 404, gone
     assert re.search("not found", json.dumps(gone), re.IGNORECASE)
+
+
+def test_signing_does_not_depend_on_the_documents_servers_or_security_schemes(
+    page: Page, local_api_url: str
+) -> None:
+    """A document naming the deployed stage and API Gateway's awsSigv4 scheme still works here."""
+    document = json.loads(render_document())
+    document["servers"] = [
+        {
+            "url": "https://{restApiId}.execute-api.{region}.amazonaws.com/{stage}",
+            "variables": {
+                "restApiId": {"default": "a1b2c3d4e5"},
+                "region": {"default": "us-east-1"},
+                "stage": {"default": "dev"},
+            },
+        }
+    ]
+    document.setdefault("components", {})["securitySchemes"] = {
+        "sigv4": {
+            "type": "apiKey",
+            "name": "Authorization",
+            "in": "header",
+            "x-amazon-apigateway-authtype": "awsSigv4",
+        }
+    }
+    document["security"] = [{"sigv4": []}]
+    document["paths"]["/products"]["post"]["security"] = [{"sigv4": []}]
+    page.route(
+        "**/openapi.json",
+        lambda route: route.fulfill(json=document),
+    )
+    docs = DocsPage(page, local_api_url)
+
+    status, created = docs.execute("POST", "/products", body={"name": "Routed lamp"})
+
+    assert status == 201, created
+    assert created["name"] == "Routed lamp"
+    assert page.locator("button.authorize").count() == 0
