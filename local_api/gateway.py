@@ -158,7 +158,7 @@ class LocalGateway:
 
     def _page_signing(self, source_ip: str) -> openapi.SigningConfig | None:
         """The key pair the docs page signs with; only a browser on this machine gets it."""
-        if not ipaddress.ip_address(source_ip.split("%")[0]).is_loopback:
+        if not _is_loopback(source_ip):
             return None
         # Imported here: the command line module imports this one.
         from local_api.server import DEFAULT_ACCESS_KEY_ID
@@ -171,3 +171,14 @@ class LocalGateway:
             self._config.region,
             show_secret=key_pair.access_key_id == DEFAULT_ACCESS_KEY_ID,
         )
+
+
+def _is_loopback(source_ip: str) -> bool:
+    """127.0.0.0/8 or ::1, also as an IPv4-mapped address (a server bound to ``::``)."""
+    try:
+        address = ipaddress.ip_address(source_ip.split("%")[0])
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback

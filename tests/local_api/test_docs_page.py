@@ -106,7 +106,14 @@ def test_the_page_names_the_key_pair_and_shows_only_the_documented_default_secre
     assert "own-secret" not in own_note
 
 
-@pytest.mark.parametrize("source_ip", ["192.0.2.10", "2001:db8::1"])
+@pytest.mark.parametrize("source_ip", ["127.0.0.2", "::1", "::ffff:127.0.0.1"])
+def test_a_browser_on_this_machine_gets_the_key_pair(source_ip: str) -> None:
+    page = PageParts(get(DEFAULT_KEYS, "/docs", source_ip).body)
+
+    assert page.config["signing"]["accessKeyId"] == DEFAULT_ACCESS_KEY_ID
+
+
+@pytest.mark.parametrize("source_ip", ["192.0.2.10", "2001:db8::1", "::ffff:192.0.2.10"])
 def test_a_browser_on_another_machine_gets_no_key_pair(source_ip: str) -> None:
     response = get(DEFAULT_KEYS, "/docs", source_ip)
     page = PageParts(response.body)
