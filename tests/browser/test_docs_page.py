@@ -48,14 +48,14 @@ class DocsPage:
             block.locator(f'tr[data-param-name="{name}"] input').fill(value)
         if body is not None:
             block.locator("textarea.body-param__text").fill(json.dumps(body))
-        # The previous answer's table goes away when a new one comes: wait for the fresh one.
-        block.locator("button.execute, button.btn.execute").first.click()
+        block.locator("button.execute").click()
         row = block.locator(".live-responses-table tbody tr.response")
         expect(row).to_be_visible(timeout=TIMEOUT_MS)
         status = int(row.locator(".response-col_status").inner_text().strip())
         shown = row.locator(".response-col_description .microlight").first
         text = shown.inner_text() if shown.count() else ""
-        block.locator("button.btn-clear").click()  # so the next call's answer is a new table
+        # Clear the answer, so the next call on this operation waits for its own.
+        block.locator("button.btn-clear").click()
         return status, json.loads(text) if text.strip().startswith(("{", "[")) else text
 
 
