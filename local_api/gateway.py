@@ -5,6 +5,7 @@ Independent of HTTP plumbing (see ``server``), so tests can drive it with plain 
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import secrets
 import threading
@@ -83,7 +84,7 @@ class LocalGateway:
 
     def _dispatch(self, request: events.HttpRequest, request_id: str) -> ProxyResponse:
         if request.method in ("GET", "HEAD"):
-            extra = self._local_extra(request.raw_path)
+            extra = self._local_extra(request)
             if extra is not None:
                 return extra
         route = rest_api.match_route(request.raw_path)
@@ -136,16 +137,48 @@ class LocalGateway:
     def _error(self, status: int, message: str, error_type: str | None = None) -> ProxyResponse:
         return rest_api.gateway_error(status, message, error_type, self._config.cors_allow_origin)
 
-    def _local_extra(self, raw_path: str) -> ProxyResponse | None:
+    def _local_extra(self, request: events.HttpRequest) -> ProxyResponse | None:
         """Local-only, unauthenticated pages: the OpenAPI document and Swagger UI."""
+        raw_path = request.raw_path
         if raw_path == "/openapi.json":
             if self._openapi is None:
                 self._openapi = openapi.render_document().encode()
             return ProxyResponse(200, [("Content-Type", "application/json")], self._openapi)
         if raw_path in ("/docs", "/docs/"):
-            html = openapi.swagger_html().encode()
-            return ProxyResponse(200, [("Content-Type", "text/html; charset=utf-8")], html)
-        if raw_path in openapi.SWAGGER_ASSETS:
-            path, content_type = openapi.SWAGGER_ASSETS[raw_path]
+            html = openapi.swagger_html(self._page_signing(request.source_ip)).encode()
+            # The page may hold the key pair: never cache it.
+            headers = [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")]
+            return ProxyResponse(200, headers, html)
+        if raw_path in openapi.DOCS_ASSETS:
+            path, content_type = openapi.DOCS_ASSETS[raw_path]
+            if not path.is_file():
+                return self._error(404, f"{raw_path} {openapi.MISSING_ASSET_HINT}")
             return ProxyResponse(200, [("Content-Type", content_type)], path.read_bytes())
         return None
+
+    def _page_signing(self, source_ip: str) -> openapi.SigningConfig | None:
+        """The key pair the docs page signs with; only a browser on this machine gets it."""
+        if not _is_loopback(source_ip):
+            return None
+        # Imported here: the command line module imports this one.
+        from local_api.server import DEFAULT_ACCESS_KEY_ID
+
+        key_pair = next(iter(self._config.key_pairs.values()))
+        return openapi.SigningConfig(
+            key_pair.access_key_id,
+            key_pair.secret_access_key,
+            key_pair.session_token,
+            self._config.region,
+            show_secret=key_pair.access_key_id == DEFAULT_ACCESS_KEY_ID,
+        )
+
+
+def _is_loopback(source_ip: str) -> bool:
+    """127.0.0.0/8 or ::1, also as an IPv4-mapped address (a server bound to ``::``)."""
+    try:
+        address = ipaddress.ip_address(source_ip.split("%")[0])
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback

@@ -7,22 +7,44 @@ when the file on disk is stale instead of writing it.
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import aws_lambda_powertools.event_handler.openapi.swagger_ui as swagger_ui_package
 
+from local_api.sigv4 import SERVICE
+
 DEFAULT_PATH = Path("docs/openapi.json")
 # Powertools ships Swagger UI's assets inside the wheel, so /docs works without internet access.
 _ASSET_DIR = Path(swagger_ui_package.__file__).parent
-SWAGGER_ASSETS = {  # URL path -> (file, Content-Type)
+# The page's own script and its SigV4 library (aws4fetch, installed by `npm ci` in this folder,
+# which `make run` does): a small npm project of its own, so serving never needs the root one.
+BROWSER_DIR = Path(__file__).parent / "browser"
+_JS = "text/javascript; charset=utf-8"
+DOCS_ASSETS = {  # URL path -> (file, Content-Type)
     "/docs/swagger-ui.css": (_ASSET_DIR / "swagger-ui.min.css", "text/css; charset=utf-8"),
-    "/docs/swagger-ui.js": (
-        _ASSET_DIR / "swagger-ui-bundle.min.js",
-        "text/javascript; charset=utf-8",
-    ),
+    "/docs/swagger-ui.js": (_ASSET_DIR / "swagger-ui-bundle.min.js", _JS),
+    "/docs/aws4fetch.js": (BROWSER_DIR / "node_modules/aws4fetch/dist/aws4fetch.umd.js", _JS),
+    "/docs/docs-page.js": (BROWSER_DIR / "docs-page.js", _JS),
 }
+MISSING_ASSET_HINT = "missing: run `make run` (it runs `npm ci` in local_api/browser)"
+
+
+@dataclass(frozen=True)
+class SigningConfig:
+    """What the page signs "Try it out" requests with: the local server's own key pair."""
+
+    access_key_id: str
+    secret_access_key: str
+    session_token: str | None
+    region: str
+    service: str = SERVICE
+    # Shown on the page only for AWS's documented example key pair; a key pair from the
+    # server's environment is used but not displayed.
+    show_secret: bool = False
 
 
 def render_document() -> str:
@@ -32,22 +54,61 @@ def render_document() -> str:
     return json.dumps(openapi_document(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def swagger_html(spec_url: str = "/openapi.json") -> str:
-    """A Swagger UI page that loads the spec from ``spec_url`` and its assets from /docs/."""
+def _credentials_text(signing: SigningConfig | None) -> str:
+    if signing is None:
+        # Served to another machine: the key pair stays on this one (and browsers only offer
+        # WebCrypto, which signing needs, to pages served from loopback or over HTTPS).
+        return (
+            "This page was opened from another machine, so it holds no credentials: "
+            '"Try it out" sends unsigned requests, which the gateway answers with 403. '
+            "Open it on the machine running the server (http://127.0.0.1:PORT/docs) to sign them."
+        )
+    secret = (
+        f"secret access key <code>{html.escape(signing.secret_access_key)}</code>"
+        if signing.show_secret
+        else "the secret access key from the server's environment"
+    )
+    token = " and its session token" if signing.session_token else ""
+    return (
+        '"Try it out" signs each request in this browser with AWS Signature Version 4 '
+        f"(service <code>{html.escape(signing.service)}</code>, region "
+        f"<code>{html.escape(signing.region)}</code>) using the key pair this local server "
+        f"accepts: access key id <code>{html.escape(signing.access_key_id)}</code>, {secret}"
+        f"{token}. Local only: the deployed API needs your own AWS credentials."
+    )
+
+
+def swagger_html(signing: SigningConfig | None, spec_url: str = "/openapi.json") -> str:
+    """The /docs page: Swagger UI over ``spec_url`` whose "Try it out" signs with ``signing``."""
+    config: dict[str, object] = {"specUrl": spec_url}
+    if signing is not None:
+        config["signing"] = {
+            "accessKeyId": signing.access_key_id,
+            "secretAccessKey": signing.secret_access_key,
+            "sessionToken": signing.session_token,
+            "region": signing.region,
+            "service": signing.service,
+        }
+    # JSON inside <script>: escape "<" so no value can close the element.
+    config_json = json.dumps(config).replace("<", "\\u003c")
     return f"""<!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
   <title>products-api (local)</title>
   <link rel="stylesheet" href="/docs/swagger-ui.css">
+  <style>
+    #signing-note {{ font-family: sans-serif; margin: 1em auto; padding: 0 20px }}
+    #signing-error {{ color: #b00020; }}
+  </style>
 </head>
 <body>
+  <p id="signing-note">{_credentials_text(signing)} <span id="signing-error"></span></p>
   <div id="swagger-ui"></div>
+  <script id="docs-config" type="application/json">{config_json}</script>
   <script src="/docs/swagger-ui.js"></script>
-  <script>
-    // Browsing only: "Try it out" sends unsigned requests, which the gateway answers with 403.
-    window.ui = SwaggerUIBundle({{url: "{spec_url}", dom_id: "#swagger-ui", deepLinking: true}});
-  </script>
+  <script src="/docs/aws4fetch.js"></script>
+  <script src="/docs/docs-page.js"></script>
 </body>
 </html>
 """

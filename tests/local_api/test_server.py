@@ -193,7 +193,7 @@ def test_the_docs_page_and_its_assets_are_served_locally(stub: StubGateway) -> N
     style = send("GET", stub.url + "/docs/swagger-ui.css")
 
     assert page.status == script.status == style.status == 200
-    assert b'url: "/openapi.json"' in page.body
+    assert b'"specUrl": "/openapi.json"' in page.body
     assert (script.header("Content-Type") or "").startswith("text/javascript")
     assert (style.header("Content-Type") or "").startswith("text/css")
 
