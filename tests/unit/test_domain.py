@@ -22,7 +22,7 @@ def repository() -> InMemoryProductRepository:
 def create(repository: InMemoryProductRepository, name: str = "Lamp") -> model.Product:
     return command_handlers.create_product(
         commands.CreateProduct(name=name), repository, clock=lambda: T0
-    )
+    ).product
 
 
 def test_create_uses_injected_clock_and_id_and_trims_name(
@@ -33,7 +33,7 @@ def test_create_uses_injected_clock_and_id_and_trims_name(
         repository,
         clock=lambda: T0,
         new_id=lambda: FIXED_ID,
-    )
+    ).product
     assert product == model.Product(FIXED_ID, "Lamp", "Warm\nlight", T0, T0, 1)
     assert repository.get(FIXED_ID) == product
 

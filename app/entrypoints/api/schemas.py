@@ -27,6 +27,16 @@ CLIENT_FIELD_NAMES = {
 }
 
 
+# Error bodies stay small whatever the request: at most this many field errors are listed (the
+# rest are counted), and each text is cut to at most MAX_ERROR_TEXT characters.
+MAX_FIELD_ERRORS = 20
+MAX_ERROR_TEXT = 200
+
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+IDEMPOTENT_REPLAYED_HEADER = "Idempotent-Replayed"
+_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+
+
 class BadRequest(Exception):
     """The request is unreadable or malformed (HTTP 400)."""
 
@@ -107,7 +117,12 @@ class ErrorResponse(BaseModel):
     """Body of every 4xx/5xx response."""
 
     message: str
-    errors: list[FieldErrorResponse] | None = None
+    errors: list[FieldErrorResponse] | None = Field(
+        default=None, description=f"At most {MAX_FIELD_ERRORS} entries"
+    )
+    omittedErrors: int | None = Field(
+        default=None, ge=1, description="How many more field errors were found but not listed"
+    )
 
 
 def product_to_json(product: model.Product) -> dict[str, Any]:
@@ -141,6 +156,28 @@ def parse_if_match(header: str | None) -> int | None:
             [FieldError("If-Match", "must be a quoted product version")],
         )
     return int(match.group(1))
+
+
+def parse_idempotency_key(values: list[str]) -> str | None:
+    """The ``Idempotency-Key`` (1 to 255 visible ASCII characters) from the header's values."""
+    if not values:
+        return None
+    if len(values) > 1 or not _IDEMPOTENCY_KEY.fullmatch(values[0]):
+        message = "must be one value of 1 to 255 visible ASCII characters"
+        raise BadRequest(
+            f"{IDEMPOTENCY_KEY_HEADER} {message}", [FieldError(IDEMPOTENCY_KEY_HEADER, message)]
+        )
+    return values[0]
+
+
+def caller_of(identity: dict[str, Any]) -> str:
+    """Who signed the request, as API Gateway's ``requestContext.identity`` names them: the IAM
+    ARN, else the caller id, else the access key ("" if API Gateway passed none of them)."""
+    for name in ("userArn", "caller", "accessKey"):
+        value = identity.get(name)
+        if isinstance(value, str) and value:
+            return value
+    return ""
 
 
 _PAGE_SIZE = re.compile(r"[0-9]{1,6}")
