@@ -16,7 +16,7 @@ import pytest
 
 from app.domain.exceptions import ProductNotFound, VersionConflict
 from app.domain.commands import new_request_id
-from app.domain.model import Origin, Product, ProductChanges
+from app.domain.model import Origin, Product, ProductChanges, StoredProduct
 from app.domain.ports import ProductRepository
 
 T0 = datetime(2026, 11, 22, 10, 0, 0, 123000, tzinfo=timezone.utc)
@@ -229,3 +229,51 @@ class ProductRepositoryContract:
             )
             if store_is_atomic_per_item:
                 assert stored.version == 3
+
+    # --- Exactly once: a store recognises its own earlier write ------------------------------
+
+    def test_add_returns_the_new_product_with_its_origin(
+        self, repository: ProductRepository
+    ) -> None:
+        product, origin = make_product(), new_origin("fingerprint-1")
+        assert repository.add(product, origin) == StoredProduct(product, origin)
+
+    def test_add_of_a_taken_id_returns_what_is_stored_and_overwrites_nothing(
+        self, repository: ProductRepository
+    ) -> None:
+        first, first_origin = make_product("First"), new_origin("fingerprint-1")
+        repository.add(first, first_origin)
+        updated = repository.update(
+            first.product_id, ProductChanges(name="Renamed"), T0, None, new_request_id()
+        )
+        intruder = dataclasses.replace(first, name="Intruder")
+        # The product as it is now (after the update), with the origin of the request that made it.
+        assert repository.add(intruder, new_origin("fingerprint-2")) == StoredProduct(
+            updated, first_origin
+        )
+        assert repository.get(first.product_id) == updated
+
+    def test_repeated_update_of_one_request_applies_once(
+        self, repository: ProductRepository
+    ) -> None:
+        # What botocore does when an applied UpdateItem's answer is lost: the same request again.
+        product = make_product()
+        repository.add(product, new_origin())
+        request_id = new_request_id()
+        changes = ProductChanges(name="Once")
+        first = repository.update(product.product_id, changes, T0, None, request_id)
+        assert repository.update(product.product_id, changes, T0, None, request_id) == first
+        assert repository.get(product.product_id).version == 2
+
+    def test_repeated_conditional_update_of_one_request_is_not_a_conflict(
+        self, repository: ProductRepository
+    ) -> None:
+        product = make_product()
+        repository.add(product, new_origin())
+        request_id = new_request_id()
+        changes = ProductChanges(description="Once")
+        first = repository.update(product.product_id, changes, T0, 1, request_id)
+        assert repository.update(product.product_id, changes, T0, 1, request_id) == first
+        with pytest.raises(VersionConflict):  # another request with the same If-Match: stale
+            repository.update(product.product_id, changes, T0, 1, new_request_id())
+        assert repository.get(product.product_id).version == 2

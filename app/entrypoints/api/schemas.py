@@ -293,21 +293,33 @@ def read_json_object(
 
 
 def parse_body(model_class: type[RequestModel], document: dict[str, Any]) -> RequestModel:
-    """Validate a JSON object against a request model; field errors become a 400."""
+    """Validate a JSON object against a request model; field errors become a 400.
+
+    Unknown keys are found here rather than by pydantic, which would build a detailed error
+    object per key (seconds of CPU for a body with 200k keys).
+    """
+    fields = model_class.model_fields
+    unknown = [FieldError(name, _NOT_A_CLIENT_FIELD) for name in document if name not in fields]
+    errors: list[FieldError] = []
     try:
-        return model_class.model_validate(document)
+        parsed = model_class.model_validate(
+            {name: value for name, value in document.items() if name in fields}
+            if unknown
+            else document
+        )
     except ValidationError as error:
-        raise BadRequest(
-            "Request body is invalid",
-            [
-                FieldError(".".join(str(part) for part in e["loc"]) or "body", _message(e))
-                for e in error.errors(include_url=False, include_input=False)
-            ],
-        ) from error
+        errors = [
+            FieldError(".".join(str(part) for part in e["loc"]) or "body", _message(e))
+            for e in error.errors(include_url=False, include_input=False)
+        ]
+    if errors or unknown:
+        raise BadRequest("Request body is invalid", errors + unknown)
+    return parsed
+
+
+_NOT_A_CLIENT_FIELD = "is not a field clients may set"
 
 
 def _message(error: Any) -> str:
-    if error["type"] == "extra_forbidden":
-        return "is not a field clients may set"
     text: str = error["msg"]
     return text.removeprefix("Value error, ")
