@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from app import contract
 from app.domain import model
 from app.domain.exceptions import FieldError
 
@@ -32,8 +33,8 @@ CLIENT_FIELD_NAMES = {
 MAX_FIELD_ERRORS = 20
 MAX_ERROR_TEXT = 200
 
-IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
-IDEMPOTENT_REPLAYED_HEADER = "Idempotent-Replayed"
+IDEMPOTENCY_KEY_HEADER = contract.IDEMPOTENCY_KEY_HEADER
+IDEMPOTENT_REPLAYED_HEADER = contract.IDEMPOTENT_REPLAYED_HEADER
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
 
 
