@@ -14,8 +14,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app.domain.exceptions import ProductNotFound, VersionConflict
 from app.domain.commands import new_request_id
+from app.domain.exceptions import ProductNotFound, VersionConflict
 from app.domain.model import Origin, Product, ProductChanges, StoredProduct
 from app.domain.ports import ProductRepository
 

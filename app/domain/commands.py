@@ -20,7 +20,7 @@ __all__ = [
 
 
 def new_request_id() -> str:
-    """A request id for writes that do not come with one (API Gateway gives each request its own)."""
+    """A request id for writes that come without one (API Gateway gives each request its own)."""
     return str(uuid.uuid4())
 
 

@@ -45,7 +45,7 @@ class ProductRepository(Protocol):
         """
 
     def delete(self, product_id: str, expected_version: int | None) -> None:
-        """Remove the product (a retry of a delete that was applied is not a ``ProductNotFound``)."""
+        """Remove the product (a retry of an applied delete is not a ``ProductNotFound``)."""
 
     def list_page(self, page_size: int, after_id: str | None) -> Page:
         """Up to ``page_size`` products after ``after_id``; a full page unless it is the last.

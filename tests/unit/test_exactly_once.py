@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 import botocore.config
 import botocore.session
 import pytest
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.stub import Stubber
 
 from app.adapters.dynamodb_product_repository import DynamoDBProductRepository
@@ -188,7 +189,8 @@ class ContextWithTimeLeft(FakeLambdaContext):
 
 def api_with_time_left(repository: DynamoDBProductRepository, milliseconds: int) -> ApiClient:
     handle = handler_module.build_handler(repository)
-    return ApiClient(lambda event, _: handle(event, ContextWithTimeLeft(milliseconds)))
+    context = cast(LambdaContext, ContextWithTimeLeft(milliseconds))
+    return ApiClient(lambda event, _: handle(event, context))
 
 
 def test_no_attempt_starts_that_could_outlive_the_invocation(
