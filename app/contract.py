@@ -24,6 +24,10 @@ ROUTES: dict[str, tuple[str, ...]] = {
     f"/products/{{{PRODUCT_ID_PARAMETER}}}": ("GET", "PUT", "DELETE"),
 }
 
+# --- Headers of idempotent creation (POST /products) ----------------------------------------------
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+IDEMPOTENT_REPLAYED_HEADER = "Idempotent-Replayed"
+
 # --- CORS: the preflight answer (API Gateway's) and the headers a browser may read ---------------
 CORS_ALLOW_HEADERS: tuple[str, ...] = (
     "Authorization",
@@ -32,8 +36,9 @@ CORS_ALLOW_HEADERS: tuple[str, ...] = (
     "X-Amz-Security-Token",
     "X-Amz-Content-Sha256",
     "If-Match",
+    IDEMPOTENCY_KEY_HEADER,
 )
-CORS_EXPOSE_HEADERS: tuple[str, ...] = ("ETag", "Location")
+CORS_EXPOSE_HEADERS: tuple[str, ...] = ("ETag", "Location", IDEMPOTENT_REPLAYED_HEADER)
 CORS_MAX_AGE_SECONDS = 3600
 
 # --- DynamoDB: the table the adapter expects and the actions it calls ---------------------------

@@ -83,6 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
     create = commands.add_parser("create", help="create a product")
     create.add_argument("--name", required=True)
     create.add_argument("--description")
+    create.add_argument(
+        "--idempotency-key",
+        metavar="KEY",
+        help="repeat a create safely: the same KEY and request return the same product"
+        " (default: a fresh key per command)",
+    )
 
     get = commands.add_parser("get", help="show one product")
     get.add_argument("id")
@@ -121,7 +127,7 @@ def run(args: argparse.Namespace) -> Iterator[dict[str, Any]] | dict[str, Any] |
     """Execute the parsed command: one product, an iterator of products (list), or None."""
     client = ProductsClient(endpoint(args), region=args.region, profile=args.profile)
     if args.command == "create":
-        return client.create(args.name, args.description)
+        return client.create(args.name, args.description, idempotency_key=args.idempotency_key)
     if args.command == "get":
         return client.get(args.id)
     if args.command == "update":

@@ -14,6 +14,7 @@ import socket
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -138,12 +139,20 @@ class ProductsClient:
         self._retry = retry
         self._sleep = sleep
 
-    def create(self, name: str, description: str | None = None) -> dict[str, Any]:
-        """Create a product; returns it (with its server-generated id and version 1)."""
+    def create(
+        self, name: str, description: str | None = None, *, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """Create a product; returns it (with its server-generated id and version 1).
+
+        Every call sends an ``Idempotency-Key`` (a fresh UUID unless ``idempotency_key`` is
+        given), so re-sending the same call after a timeout cannot create a second product.
+        """
         body: dict[str, Any] = {"name": name}
         if description is not None:
             body["description"] = description
-        return _json_object(self._expect(self.request("POST", "/products", body=body), 201))
+        headers = {"Idempotency-Key": idempotency_key or str(uuid.uuid4())}
+        response = self.request("POST", "/products", body=body, headers=headers)
+        return _json_object(self._expect(response, 201))
 
     def get(self, product_id: str) -> dict[str, Any]:
         """Fetch one product."""

@@ -14,8 +14,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from app.domain.commands import new_request_id
 from app.domain.exceptions import ProductNotFound, VersionConflict
-from app.domain.model import Product, ProductChanges
+from app.domain.model import Origin, Product, ProductChanges, StoredProduct
 from app.domain.ports import ProductRepository
 
 T0 = datetime(2026, 11, 22, 10, 0, 0, 123000, tzinfo=timezone.utc)
@@ -30,6 +31,11 @@ def make_product(name: str = "Widget", description: str | None = "A widget") -> 
         last_update_date=T0,
         version=1,
     )
+
+
+def new_origin(fingerprint: str | None = None) -> Origin:
+    """The origin of a create request of its own."""
+    return Origin(new_request_id(), fingerprint)
 
 
 def all_pages(repository: ProductRepository, page_size: int) -> list[list[Product]]:
@@ -54,14 +60,14 @@ class ProductRepositoryContract:
 
     def test_added_product_reads_back_identically(self, repository: ProductRepository) -> None:
         product = make_product("Ünïcode ☕ 名前", "line one\nline two\ttabbed")
-        repository.add(product)
+        repository.add(product, new_origin())
         assert repository.get(product.product_id) == product
 
     def test_product_without_description_reads_back_with_none(
         self, repository: ProductRepository
     ) -> None:
         product = make_product(description=None)
-        repository.add(product)
+        repository.add(product, new_origin())
         assert repository.get(product.product_id).description is None
 
     def test_get_of_absent_product_raises_not_found(self, repository: ProductRepository) -> None:
@@ -83,47 +89,58 @@ class ProductRepositoryContract:
         # The domain states the rule (ProductChanges.applied_to: changed fields, new date, one
         # version later); each store applies it in its own atomic request and must agree.
         product = make_product()
-        repository.add(product)
+        repository.add(product, new_origin())
         later = T0 + timedelta(seconds=5)
         expected = changes.applied_to(product, later)
-        assert repository.update(product.product_id, changes, later, None) == expected
+        assert (
+            repository.update(product.product_id, changes, later, None, new_request_id())
+            == expected
+        )
         assert repository.get(product.product_id) == expected
-        again = repository.update(product.product_id, changes, later, expected.version)
+        again = repository.update(
+            product.product_id, changes, later, expected.version, new_request_id()
+        )
         assert again == changes.applied_to(expected, later)
 
     def test_update_changes_only_given_fields_and_bumps_version(
         self, repository: ProductRepository
     ) -> None:
         product = make_product()
-        repository.add(product)
+        repository.add(product, new_origin())
         later = T0 + timedelta(seconds=5)
-        updated = repository.update(product.product_id, ProductChanges(name="Gadget"), later, None)
+        updated = repository.update(
+            product.product_id, ProductChanges(name="Gadget"), later, None, new_request_id()
+        )
         expected = dataclasses.replace(product, name="Gadget", last_update_date=later, version=2)
         assert updated == expected
         assert repository.get(product.product_id) == expected
 
     def test_update_with_null_description_clears_it(self, repository: ProductRepository) -> None:
         product = make_product()
-        repository.add(product)
-        updated = repository.update(product.product_id, ProductChanges(description=None), T0, None)
+        repository.add(product, new_origin())
+        updated = repository.update(
+            product.product_id, ProductChanges(description=None), T0, None, new_request_id()
+        )
         assert updated.description is None and updated.name == product.name
         assert repository.get(product.product_id).description is None
 
     def test_update_with_matching_version_succeeds(self, repository: ProductRepository) -> None:
         product = make_product()
-        repository.add(product)
+        repository.add(product, new_origin())
         update = functools.partial(repository.update, product.product_id)
-        assert update(ProductChanges(description="x"), T0, 1).version == 2
-        assert update(ProductChanges(description="y"), T0, 2).version == 3
+        assert update(ProductChanges(description="x"), T0, 1, new_request_id()).version == 2
+        assert update(ProductChanges(description="y"), T0, 2, new_request_id()).version == 3
 
     def test_update_with_stale_version_raises_conflict_and_changes_nothing(
         self, repository: ProductRepository
     ) -> None:
         product = make_product()
-        repository.add(product)
-        repository.update(product.product_id, ProductChanges(name="v2"), T0, None)
+        repository.add(product, new_origin())
+        repository.update(product.product_id, ProductChanges(name="v2"), T0, None, new_request_id())
         with pytest.raises(VersionConflict) as conflict:
-            repository.update(product.product_id, ProductChanges(name="stale"), T0, 1)
+            repository.update(
+                product.product_id, ProductChanges(name="stale"), T0, 1, new_request_id()
+            )
         assert (conflict.value.expected, conflict.value.actual) == (1, 2)
         assert repository.get(product.product_id).name == "v2"
 
@@ -133,13 +150,15 @@ class ProductRepositoryContract:
         missing = str(uuid.uuid4())
         for expected_version in (None, 1):
             with pytest.raises(ProductNotFound):
-                repository.update(missing, ProductChanges(name="ghost"), T0, expected_version)
+                repository.update(
+                    missing, ProductChanges(name="ghost"), T0, expected_version, new_request_id()
+                )
         with pytest.raises(ProductNotFound):
             repository.get(missing)
 
     def test_delete_removes_the_product(self, repository: ProductRepository) -> None:
         product = make_product()
-        repository.add(product)
+        repository.add(product, new_origin())
         repository.delete(product.product_id, None)
         with pytest.raises(ProductNotFound):
             repository.get(product.product_id)
@@ -150,7 +169,7 @@ class ProductRepositoryContract:
         self, repository: ProductRepository
     ) -> None:
         product = make_product()
-        repository.add(product)
+        repository.add(product, new_origin())
         with pytest.raises(VersionConflict):
             repository.delete(product.product_id, 7)
         assert repository.get(product.product_id) == product
@@ -170,7 +189,7 @@ class ProductRepositoryContract:
     ) -> None:
         products = {p.product_id: p for p in (make_product(f"p{i}") for i in range(12))}
         for product in products.values():
-            repository.add(product)
+            repository.add(product, new_origin())
         pages = all_pages(repository, page_size)
         seen = [p.product_id for page in pages for p in page]
         assert sorted(seen) == sorted(products)  # every product, exactly once
@@ -183,12 +202,12 @@ class ProductRepositoryContract:
     ) -> None:
         for round_number in range(10):
             product = make_product()
-            repository.add(product)
+            repository.add(product, new_origin())
             barrier = threading.Barrier(2)
 
             def change(changes: ProductChanges) -> None:
                 barrier.wait()
-                repository.update(product.product_id, changes, T0, None)
+                repository.update(product.product_id, changes, T0, None, new_request_id())
 
             threads = [
                 threading.Thread(
@@ -210,3 +229,51 @@ class ProductRepositoryContract:
             )
             if store_is_atomic_per_item:
                 assert stored.version == 3
+
+    # --- Exactly once: a store recognises its own earlier write ------------------------------
+
+    def test_add_returns_the_new_product_with_its_origin(
+        self, repository: ProductRepository
+    ) -> None:
+        product, origin = make_product(), new_origin("fingerprint-1")
+        assert repository.add(product, origin) == StoredProduct(product, origin)
+
+    def test_add_of_a_taken_id_returns_what_is_stored_and_overwrites_nothing(
+        self, repository: ProductRepository
+    ) -> None:
+        first, first_origin = make_product("First"), new_origin("fingerprint-1")
+        repository.add(first, first_origin)
+        updated = repository.update(
+            first.product_id, ProductChanges(name="Renamed"), T0, None, new_request_id()
+        )
+        intruder = dataclasses.replace(first, name="Intruder")
+        # The product as it is now (after the update), with the origin of the request that made it.
+        assert repository.add(intruder, new_origin("fingerprint-2")) == StoredProduct(
+            updated, first_origin
+        )
+        assert repository.get(first.product_id) == updated
+
+    def test_repeated_update_of_one_request_applies_once(
+        self, repository: ProductRepository
+    ) -> None:
+        # What botocore does when an applied UpdateItem's answer is lost: the same request again.
+        product = make_product()
+        repository.add(product, new_origin())
+        request_id = new_request_id()
+        changes = ProductChanges(name="Once")
+        first = repository.update(product.product_id, changes, T0, None, request_id)
+        assert repository.update(product.product_id, changes, T0, None, request_id) == first
+        assert repository.get(product.product_id).version == 2
+
+    def test_repeated_conditional_update_of_one_request_is_not_a_conflict(
+        self, repository: ProductRepository
+    ) -> None:
+        product = make_product()
+        repository.add(product, new_origin())
+        request_id = new_request_id()
+        changes = ProductChanges(description="Once")
+        first = repository.update(product.product_id, changes, T0, 1, request_id)
+        assert repository.update(product.product_id, changes, T0, 1, request_id) == first
+        with pytest.raises(VersionConflict):  # another request with the same If-Match: stale
+            repository.update(product.product_id, changes, T0, 1, new_request_id())
+        assert repository.get(product.product_id).version == 2

@@ -6,7 +6,7 @@ import threading
 from datetime import datetime
 
 from app.domain.exceptions import ProductNotFound, RepositoryUnavailable, VersionConflict
-from app.domain.model import Page, Product, ProductChanges
+from app.domain.model import Origin, Page, Product, ProductChanges, StoredProduct
 
 
 class InMemoryProductRepository:
@@ -14,6 +14,8 @@ class InMemoryProductRepository:
 
     def __init__(self) -> None:
         self._products: dict[str, Product] = {}
+        self._origins: dict[str, Origin] = {}
+        self._last_update_request: dict[str, str] = {}  # DynamoDB's lastRequestId attribute
         self._lock = threading.Lock()
         self.requests = 0  # store round trips, so tests can check "one request per operation"
         self.unavailable = False  # simulate throttling / an outage
@@ -23,12 +25,14 @@ class InMemoryProductRepository:
         if self.unavailable:
             raise RepositoryUnavailable("ThrottlingException")
 
-    def add(self, product: Product) -> None:
+    def add(self, product: Product, origin: Origin) -> StoredProduct:
         with self._lock:
             self._request()
-            if product.product_id in self._products:
-                raise AssertionError(f"id clash on {product.product_id}")
-            self._products[product.product_id] = product
+            product_id = product.product_id
+            if product_id not in self._products:
+                self._products[product_id] = product
+                self._origins[product_id] = origin
+            return StoredProduct(self._products[product_id], self._origins[product_id])
 
     def get(self, product_id: str) -> Product:
         with self._lock:
@@ -51,12 +55,18 @@ class InMemoryProductRepository:
         changes: ProductChanges,
         updated_at: datetime,
         expected_version: int | None,
+        request_id: str,
     ) -> Product:
         with self._lock:
             self._request()
+            if product_id in self._products and self._last_update_request.get(product_id) == (
+                request_id
+            ):
+                return self._products[product_id]  # this very update, already applied
             # Read and write under one lock: the fake's equivalent of DynamoDB's atomic UpdateItem.
             updated = changes.applied_to(self._current(product_id, expected_version), updated_at)
             self._products[product_id] = updated
+            self._last_update_request[product_id] = request_id
             return updated
 
     def delete(self, product_id: str, expected_version: int | None) -> None:
@@ -64,6 +74,8 @@ class InMemoryProductRepository:
             self._request()
             self._current(product_id, expected_version)
             del self._products[product_id]
+            del self._origins[product_id]
+            self._last_update_request.pop(product_id, None)
 
     def list_page(self, page_size: int, after_id: str | None) -> Page:
         with self._lock:

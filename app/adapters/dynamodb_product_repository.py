@@ -4,11 +4,21 @@ Items are marshalled by hand with the low-level client (the resource layer costs
 only converts numbers to Decimal). Existence and version checks are condition expressions on the
 write itself, and ``ReturnValuesOnConditionCheckFailure`` tells "absent" from "stale" without a
 second read, so concurrent updates of different fields never overwrite each other.
+
+Exactly once under botocore's retries: when a write was applied but its answer lost, botocore
+sends it again and the retry's condition fails. Each item remembers the request that created it
+(``createRequestId``) and the one that last updated it (``lastRequestId``), and the old item that
+the failed condition returns shows whether the write was this request's own; a delete that finds
+nothing after a retried attempt was applied by that attempt. Each DynamoDB attempt starts only if
+it can finish before the invocation's deadline (:func:`deadline`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import functools
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -19,9 +29,11 @@ from app import contract
 from app.domain.exceptions import ProductNotFound, RepositoryUnavailable, VersionConflict
 from app.domain.model import (
     UNCHANGED,
+    Origin,
     Page,
     Product,
     ProductChanges,
+    StoredProduct,
     format_timestamp,
     parse_timestamp,
 )
@@ -46,6 +58,34 @@ _UNAVAILABLE_ERROR_CODES = frozenset(
 )
 
 
+# Item attributes that remember requests (never part of the product the API returns).
+CREATE_REQUEST_ID = "createRequestId"
+LAST_REQUEST_ID = "lastRequestId"
+REQUEST_FINGERPRINT = "requestFingerprint"
+
+# The monotonic time by which the current invocation needs DynamoDB's last answer (None: no limit).
+# A context variable, so concurrent requests on threads (the local server) each keep their own.
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "dynamodb_deadline", default=None
+)
+
+
+class DeadlineExceeded(BotoCoreError):
+    """Another attempt could not finish before the invocation's deadline (not retried)."""
+
+    fmt = "No time left for another DynamoDB attempt before the deadline"
+
+
+@contextlib.contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Within this block, DynamoDB attempts start only if they can end ``seconds`` from now."""
+    token = _deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
 def table_definition(table_name: str) -> dict[str, Any]:
     """``create_table`` arguments for the table this adapter expects (local runs and tests)."""
     return {
@@ -64,16 +104,37 @@ class DynamoDBProductRepository:
     def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client
         self._table_name = table_name
+        # An attempt can take the connect plus the read timeout; the hook goes first so that an
+        # attempt past the deadline is refused before anything sends it.
+        config: Any = client.meta.config  # the stubs do not declare the timeouts
+        attempt_seconds = (config.connect_timeout or 0) + (config.read_timeout or 0)
+        client.meta.events.register_first(
+            "before-send.dynamodb",
+            functools.partial(_refuse_attempt_past_deadline, attempt_seconds),
+            unique_id="products-deadline",
+        )
 
-    def add(self, product: Product) -> None:
-        """Put the new item; the condition guards against an (astronomically unlikely) id clash."""
-        with _translated_errors():
-            self._client.put_item(
-                TableName=self._table_name,
-                Item=_to_item(product),
-                ConditionExpression="attribute_not_exists(#id)",
-                ExpressionAttributeNames={"#id": PARTITION_KEY},
-            )
+    def add(self, product: Product, origin: Origin) -> StoredProduct:
+        """Put the item unless its id exists; a failed condition returns the existing item."""
+        item = _to_item(product)
+        item[CREATE_REQUEST_ID] = {"S": origin.request_id}
+        if origin.fingerprint is not None:
+            item[REQUEST_FINGERPRINT] = {"S": origin.fingerprint}
+        try:
+            with _translated_errors():
+                self._client.put_item(
+                    TableName=self._table_name,
+                    Item=item,
+                    ConditionExpression="attribute_not_exists(#id)",
+                    ExpressionAttributeNames={"#id": PARTITION_KEY},
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+        except ClientError as error:
+            existing: Any = error.response.get("Item")
+            if not _is_condition_failure(error) or not existing:
+                raise
+            return _stored_from_item(existing)
+        return StoredProduct(product, origin)
 
     def get(self, product_id: str) -> Product:
         """Strongly consistent read, so a client sees its own writes."""
@@ -91,19 +152,32 @@ class DynamoDBProductRepository:
         changes: ProductChanges,
         updated_at: datetime,
         expected_version: int | None,
+        request_id: str,
     ) -> Product:
         """One UpdateItem that applies ``changes.applied_to`` in DynamoDB's own terms.
 
         It sets only the changed attributes and adds one to the stored version inside the
         request (never a version computed from an earlier read), so the rule holds under
         concurrent updates; the repository contract suite checks the result against the domain's.
+        The condition refuses an item this request already updated (a retry after a lost answer),
+        and the old item it returns is then this update's result.
         """
-        names = {"#id": PARTITION_KEY, "#version": "version", "#lastUpdateDate": "lastUpdateDate"}
+        names = {
+            "#id": PARTITION_KEY,
+            "#version": "version",
+            "#lastUpdateDate": "lastUpdateDate",
+            "#request": LAST_REQUEST_ID,
+        }
         values: dict[str, Any] = {
             ":one": {"N": "1"},
             ":now": {"S": format_timestamp(updated_at)},
+            ":request": {"S": request_id},
         }
-        assignments = ["#version = #version + :one", "#lastUpdateDate = :now"]
+        assignments = [
+            "#version = #version + :one",
+            "#lastUpdateDate = :now",
+            "#request = :request",
+        ]
         removals = []
         for attribute, value in _changed_attributes(changes).items():
             names[f"#{attribute}"] = attribute
@@ -115,7 +189,10 @@ class DynamoDBProductRepository:
         expression = "SET " + ", ".join(assignments)
         if removals:
             expression += " REMOVE " + ", ".join(removals)
-        condition = "attribute_exists(#id)"
+        # Items written before requests were remembered have no lastRequestId, hence the first test.
+        condition = (
+            "attribute_exists(#id) AND (attribute_not_exists(#request) OR #request <> :request)"
+        )
         if expected_version is not None:
             condition += " AND #version = :expected"
             values[":expected"] = {"N": str(expected_version)}
@@ -132,11 +209,24 @@ class DynamoDBProductRepository:
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
         except ClientError as error:
+            old_item: Any = error.response.get("Item")
+            if (
+                _is_condition_failure(error)
+                and old_item
+                and old_item.get(LAST_REQUEST_ID) == {"S": request_id}
+            ):
+                return _from_item(old_item)  # applied by an attempt whose answer was lost
             _raise_condition_failure(product_id, expected_version, error)
         return _from_item(response["Attributes"])
 
     def delete(self, product_id: str, expected_version: int | None) -> None:
-        """One conditional DeleteItem."""
+        """One conditional DeleteItem.
+
+        When botocore had to retry it and the retry finds no item, the earlier attempt deleted it
+        (its answer was lost): that is success, not a 404. The one case this misreads is a delete
+        of an absent product whose first attempt never reached DynamoDB: 204 instead of 404,
+        which leaves the client with the state it asked for.
+        """
         condition = "attribute_exists(#id)"
         names = {"#id": PARTITION_KEY}
         values: dict[str, Any] = {}
@@ -156,6 +246,9 @@ class DynamoDBProductRepository:
                     **optional,
                 )
         except ClientError as error:
+            retried = error.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) > 0
+            if retried and not error.response.get("Item") and _is_condition_failure(error):
+                return
             _raise_condition_failure(product_id, expected_version, error)
 
     def list_page(self, page_size: int, after_id: str | None) -> Page:
@@ -186,6 +279,22 @@ class DynamoDBProductRepository:
         return Page(products, continue_after=None)
 
 
+def _refuse_attempt_past_deadline(attempt_seconds: float, **_: Any) -> None:
+    """botocore ``before-send`` hook: refuse an attempt that could outlive the deadline, so the
+    function answers 503 in time instead of being killed by Lambda's timeout."""
+    limit = _deadline.get()
+    if limit is not None and time.monotonic() + attempt_seconds > limit:
+        raise DeadlineExceeded()
+
+
+def _error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def _is_condition_failure(error: ClientError) -> bool:
+    return _error_code(error) == "ConditionalCheckFailedException"
+
+
 @contextlib.contextmanager
 def _translated_errors() -> Iterator[None]:
     """DynamoDB throttling or outage -> RepositoryUnavailable; anything else propagates."""
@@ -204,7 +313,7 @@ def _raise_condition_failure(
     product_id: str, expected_version: int | None, error: ClientError
 ) -> NoReturn:
     """Tell 404 from 412 using the old item DynamoDB returns with a failed condition."""
-    if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+    if not _is_condition_failure(error):
         raise error
     old_item: Any = error.response.get("Item")
     if not old_item:
@@ -238,6 +347,16 @@ def _to_item(product: Product) -> dict[str, Any]:
     if product.description is not None:
         item["description"] = {"S": product.description}
     return item
+
+
+def _stored_from_item(item: dict[str, Any]) -> StoredProduct:
+    # Items written before requests were remembered have no createRequestId: "" matches no request.
+    fingerprint = item.get(REQUEST_FINGERPRINT)
+    origin = Origin(
+        request_id=item.get(CREATE_REQUEST_ID, {}).get("S", ""),
+        fingerprint=fingerprint["S"] if fingerprint else None,
+    )
+    return StoredProduct(_from_item(item), origin)
 
 
 def _from_item(item: dict[str, Any]) -> Product:

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from app.domain import commands, model
-from app.domain.exceptions import FieldError, ProductNotFound, ValidationFailed
+from app.domain.exceptions import (
+    FieldError,
+    IdempotencyKeyReused,
+    ProductIdTaken,
+    ProductNotFound,
+    ValidationFailed,
+)
 from app.domain.ports import ProductRepository
 
 Clock = Callable[[], datetime]
@@ -19,28 +26,52 @@ def new_product_id() -> str:
     return str(uuid.uuid4())
 
 
+@dataclass(frozen=True)
+class Created:
+    """The outcome of a create: the product, and whether it was created by an earlier request
+    with the same idempotency key (a replay, nothing written now)."""
+
+    product: model.Product
+    replayed: bool = False
+
+
 def create_product(
     command: commands.CreateProduct,
     repository: ProductRepository,
     clock: Clock = model.utc_now,
     new_id: IdFactory = new_product_id,
-) -> model.Product:
-    """Validate and store a new product at version 1."""
+) -> Created:
+    """Validate and store a new product at version 1, exactly once per request and per key.
+
+    The product's own conditional write is the idempotency record: a keyed create's id is derived
+    from (caller, key), so a repeat meets the product the first request stored, and its origin
+    tells a repeat of the same request (replay) from another request (``IdempotencyKeyReused``).
+    Invalid requests raise before any write, so they never spend a key.
+    """
     name, errors = model.normalise_name(command.name)
     errors += model.description_errors(command.description)
     if errors or name is None:
         raise ValidationFailed(errors)
+    key = command.idempotency
     now = clock()
     product = model.Product(
-        product_id=new_id(),
+        product_id=new_id() if key is None else model.idempotent_product_id(key.caller, key.key),
         name=name,
         description=command.description,
         create_date=now,
         last_update_date=now,
         version=model.FIRST_VERSION,
     )
-    repository.add(product)
-    return product
+    origin = model.Origin(command.request_id, None if key is None else key.fingerprint)
+    stored = repository.add(product, origin)
+    if stored.origin.request_id == origin.request_id:
+        # Stored by this request: now, or by an attempt whose answer the SDK lost and retried.
+        return Created(stored.product)
+    if key is None:
+        raise ProductIdTaken(product.product_id)
+    if stored.origin.fingerprint != key.fingerprint:
+        raise IdempotencyKeyReused(product.product_id)
+    return Created(stored.product, replayed=True)
 
 
 def update_product(
@@ -66,7 +97,9 @@ def update_product(
         raise ValidationFailed(errors)
     _require_known_id(command.product_id)
     changes = model.ProductChanges(name=name, description=command.description)
-    return repository.update(command.product_id, changes, clock(), command.expected_version)
+    return repository.update(
+        command.product_id, changes, clock(), command.expected_version, command.request_id
+    )
 
 
 def delete_product(command: commands.DeleteProduct, repository: ProductRepository) -> None:

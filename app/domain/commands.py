@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 
 from app.domain.model import UNCHANGED, Unchanged
 
@@ -11,28 +12,53 @@ __all__ = [
     "CreateProduct",
     "DeleteProduct",
     "GetProduct",
+    "IdempotencyKey",
     "ListProducts",
     "Unchanged",
     "UpdateProduct",
 ]
 
 
+def new_request_id() -> str:
+    """A request id for writes that come without one (API Gateway gives each request its own)."""
+    return str(uuid.uuid4())
+
+
+@dataclass(frozen=True)
+class IdempotencyKey:
+    """A client's ``Idempotency-Key``: ``caller`` owns ``key``; ``fingerprint`` identifies the
+    request it was sent with (see :func:`app.domain.model.request_fingerprint`)."""
+
+    caller: str
+    key: str
+    fingerprint: str
+
+
 @dataclass(frozen=True)
 class CreateProduct:
-    """Create a product; the id, dates and version are assigned by the domain."""
+    """Create a product; the id, dates and version are assigned by the domain.
+
+    With ``idempotency`` a repeat of the same request answers with the product it created, and
+    the key with another request is refused. ``request_id`` lets the store recognise its own
+    earlier success when the SDK retries the write.
+    """
 
     name: str
     description: str | None = None
+    idempotency: IdempotencyKey | None = None
+    request_id: str = field(default_factory=new_request_id)
 
 
 @dataclass(frozen=True)
 class UpdateProduct:
-    """Change the name and/or description; ``expected_version`` enables optimistic locking."""
+    """Change the name and/or description; ``expected_version`` enables optimistic locking;
+    ``request_id`` makes an SDK retry of an applied update answer as the first attempt did."""
 
     product_id: str
     name: str | Unchanged = UNCHANGED
     description: str | None | Unchanged = UNCHANGED
     expected_version: int | None = None
+    request_id: str = field(default_factory=new_request_id)
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,23 @@ class VersionConflict(DomainError):
         self.actual = actual
 
 
+class IdempotencyKeyReused(DomainError):
+    """The caller already used this ``Idempotency-Key`` for a different request."""
+
+    def __init__(self, product_id: str) -> None:
+        super().__init__(f"Idempotency key of product {product_id!r} was used for another request")
+        self.product_id = product_id
+
+
+class ProductIdTaken(DomainError):
+    """A freshly generated product id is already stored by another request (never expected with
+    random UUIDs; nothing is overwritten)."""
+
+    def __init__(self, product_id: str) -> None:
+        super().__init__(f"Product id {product_id!r} is already taken")
+        self.product_id = product_id
+
+
 class RepositoryUnavailable(DomainError):
     """The store is throttling or unreachable; the request may be retried later."""
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import hashlib
+import json
 import re
 import unicodedata
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -27,6 +30,9 @@ CHANGES_FIELD = "changes"
 _FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cs"})
 _DESCRIPTION_ALLOWED_CONTROLS = frozenset("\n\r\t")
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# Fixed forever: ids of products created with an Idempotency-Key are UUIDv5 names under it, so a
+# changed namespace would make every earlier key create a second product.
+IDEMPOTENT_ID_NAMESPACE = uuid.UUID("2d02898d-f47c-4a8d-95d4-8652fbd77f73")
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,27 @@ class Product:
     create_date: datetime
     last_update_date: datetime
     version: int
+
+
+@dataclass(frozen=True)
+class Origin:
+    """The create request a stored product remembers, so that a repeat of it is recognised.
+
+    ``request_id`` is unique per API request and the same in every SDK retry of its write, so a
+    store that finds its own ``request_id`` knows the write already happened. ``fingerprint`` is
+    set when the client sent an ``Idempotency-Key``: it identifies the client's request body.
+    """
+
+    request_id: str
+    fingerprint: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredProduct:
+    """A product as a store holds it, with the origin of the request that created it."""
+
+    product: Product
+    origin: Origin
 
 
 class Unchanged(enum.Enum):
@@ -111,6 +138,20 @@ def parse_timestamp(text: str) -> datetime:
 def is_product_id(candidate: str) -> bool:
     """True for ids this API can have issued (canonical lower-case UUID strings)."""
     return _CANONICAL_UUID.fullmatch(candidate) is not None
+
+
+def idempotent_product_id(caller: str, key: str) -> str:
+    """The product id a caller's ``Idempotency-Key`` creates (a UUIDv5: the same for every repeat,
+    different for another caller or key)."""
+    # JSON keeps the two parts apart whatever characters the caller's name contains.
+    return str(uuid.uuid5(IDEMPOTENT_ID_NAMESPACE, json.dumps([caller, key])))
+
+
+def request_fingerprint(request: object) -> str:
+    """A digest of a request's JSON value: equal for equal values, whatever key order or spacing
+    the client used."""
+    canonical = json.dumps(request, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
 
 def _has_forbidden_character(text: str, allowed: frozenset[str] = frozenset()) -> bool:

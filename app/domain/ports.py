@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from app.domain.model import Page, Product, ProductChanges
+from app.domain.model import Origin, Page, Product, ProductChanges, StoredProduct
 
 
 class ProductRepository(Protocol):
@@ -14,10 +14,16 @@ class ProductRepository(Protocol):
     ``update`` and ``delete`` raise ``ProductNotFound`` or ``VersionConflict`` (when
     ``expected_version`` is given and differs) and must decide both atomically with the write.
     Any method may raise ``RepositoryUnavailable``.
+
+    Writes happen exactly once even when the store's client re-sends a request whose answer was
+    lost: a repeat recognises its own earlier success (by ``request_id``) and answers as the first
+    attempt would have.
     """
 
-    def add(self, product: Product) -> None:
-        """Store a new product (its id is new; never overwrite)."""
+    def add(self, product: Product, origin: Origin) -> StoredProduct:
+        """Store ``product`` unless its id is taken (never overwrite), and return what the id
+        holds afterwards, decided in the same atomic request: ``product`` with ``origin``, or the
+        product stored earlier with its own origin (as it is now)."""
 
     def get(self, product_id: str) -> Product:
         """The stored product, or ``ProductNotFound``."""
@@ -28,13 +34,18 @@ class ProductRepository(Protocol):
         changes: ProductChanges,
         updated_at: datetime,
         expected_version: int | None,
+        request_id: str,
     ) -> Product:
         """Store ``changes.applied_to(current, updated_at)`` in the same atomic request that reads
         the current product (see :class:`ProductChanges` for why the store applies the rule), and
-        return the product as stored afterwards."""
+        return the product as stored afterwards.
+
+        If the product's last update carried ``request_id``, that update was this one (an SDK
+        retry): return the product unchanged, with no version check and no second version bump.
+        """
 
     def delete(self, product_id: str, expected_version: int | None) -> None:
-        """Remove the product."""
+        """Remove the product (a retry of an applied delete is not a ``ProductNotFound``)."""
 
     def list_page(self, page_size: int, after_id: str | None) -> Page:
         """Up to ``page_size`` products after ``after_id``; a full page unless it is the last.

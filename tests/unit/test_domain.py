@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from app.domain import command_handlers, commands, model
-from app.domain.exceptions import ProductNotFound, ValidationFailed, VersionConflict
+from app.domain.exceptions import (
+    IdempotencyKeyReused,
+    ProductIdTaken,
+    ProductNotFound,
+    ValidationFailed,
+    VersionConflict,
+)
 from tests.fakes import InMemoryProductRepository
 
 T0 = datetime(2026, 11, 22, 10, 0, 0, 123000, tzinfo=timezone.utc)
@@ -22,7 +30,7 @@ def repository() -> InMemoryProductRepository:
 def create(repository: InMemoryProductRepository, name: str = "Lamp") -> model.Product:
     return command_handlers.create_product(
         commands.CreateProduct(name=name), repository, clock=lambda: T0
-    )
+    ).product
 
 
 def test_create_uses_injected_clock_and_id_and_trims_name(
@@ -33,7 +41,7 @@ def test_create_uses_injected_clock_and_id_and_trims_name(
         repository,
         clock=lambda: T0,
         new_id=lambda: FIXED_ID,
-    )
+    ).product
     assert product == model.Product(FIXED_ID, "Lamp", "Warm\nlight", T0, T0, 1)
     assert repository.get(FIXED_ID) == product
 
@@ -146,3 +154,103 @@ def test_domain_rejects_wrong_types_even_past_the_http_schema(
     command = commands.CreateProduct(name=name, description=description)  # type: ignore[arg-type]
     with pytest.raises(ValidationFailed):
         command_handlers.create_product(command, repository)
+
+
+# --- Idempotent creation and exactly-once writes ---------------------------------------------
+
+
+def keyed(
+    name: str = "Lamp", caller: str = "arn:aws:iam::1:user/a", key: str = "k-1", **request: object
+) -> commands.CreateProduct:
+    """A create with an Idempotency-Key whose fingerprint covers the request's JSON value."""
+    fingerprint = model.request_fingerprint({"name": name, **request})
+    return commands.CreateProduct(
+        name=name, idempotency=commands.IdempotencyKey(caller, key, fingerprint)
+    )
+
+
+def test_repeat_of_a_keyed_create_replays_the_product_without_writing(
+    repository: InMemoryProductRepository,
+) -> None:
+    first = command_handlers.create_product(keyed(), repository)
+    later = commands.UpdateProduct(first.product.product_id, description="changed since")
+    updated = command_handlers.update_product(later, repository)
+    repeat = command_handlers.create_product(keyed(), repository)
+    assert not first.replayed and repeat == command_handlers.Created(updated, replayed=True)
+    assert len(repository.list_page(100, None).products) == 1
+
+
+def test_keyed_create_id_is_a_uuid5_of_caller_and_key(
+    repository: InMemoryProductRepository,
+) -> None:
+    product = command_handlers.create_product(keyed(), repository).product
+    assert product.product_id == model.idempotent_product_id("arn:aws:iam::1:user/a", "k-1")
+    assert model.is_product_id(product.product_id)
+    assert uuid.UUID(product.product_id).version == 5
+
+
+def test_same_key_with_another_request_is_refused_and_writes_nothing(
+    repository: InMemoryProductRepository,
+) -> None:
+    first = command_handlers.create_product(keyed("Lamp"), repository).product
+    with pytest.raises(IdempotencyKeyReused):
+        command_handlers.create_product(keyed("Chair"), repository)
+    assert repository.list_page(100, None).products == [first]
+
+
+def test_same_key_from_another_caller_creates_another_product(
+    repository: InMemoryProductRepository,
+) -> None:
+    one = command_handlers.create_product(keyed(caller="alice"), repository)
+    two = command_handlers.create_product(keyed(caller="bob"), repository)
+    assert one.product.product_id != two.product.product_id
+    assert not one.replayed and not two.replayed
+
+
+def test_rejected_keyed_create_does_not_spend_the_key(
+    repository: InMemoryProductRepository,
+) -> None:
+    with pytest.raises(ValidationFailed):
+        command_handlers.create_product(keyed(""), repository)
+    created = command_handlers.create_product(keyed("Lamp"), repository)
+    assert not created.replayed and created.product.name == "Lamp"
+
+
+def test_fingerprint_ignores_key_order_and_spacing_but_not_values() -> None:
+    same = model.request_fingerprint(json.loads('{ "name": "a",\n "description": null }'))
+    assert same == model.request_fingerprint({"description": None, "name": "a"})
+    assert same != model.request_fingerprint({"name": "a"})
+    assert same != model.request_fingerprint({"name": "b", "description": None})
+    assert model.request_fingerprint({"name": "\ud800"})  # lone surrogates cannot break it
+
+
+def test_store_retry_of_a_create_answers_as_the_first_attempt(
+    repository: InMemoryProductRepository,
+) -> None:
+    # The first attempt was stored; the retry of the same request (same request id) meets it.
+    command = commands.CreateProduct(name="Lamp", request_id="request-1")
+    first = command_handlers.create_product(command, repository, new_id=lambda: FIXED_ID)
+    again = command_handlers.create_product(command, repository, new_id=lambda: FIXED_ID)
+    assert again == first == command_handlers.Created(repository.get(FIXED_ID))
+
+
+def test_clash_of_a_generated_id_is_an_error_and_overwrites_nothing(
+    repository: InMemoryProductRepository,
+) -> None:
+    original = command_handlers.create_product(
+        commands.CreateProduct(name="Original"), repository, new_id=lambda: FIXED_ID
+    ).product
+    with pytest.raises(ProductIdTaken):
+        command_handlers.create_product(
+            commands.CreateProduct(name="Other"), repository, new_id=lambda: FIXED_ID
+        )
+    assert repository.get(FIXED_ID) == original
+
+
+def test_keyed_create_after_its_product_was_deleted_creates_it_again(
+    repository: InMemoryProductRepository,
+) -> None:
+    first = command_handlers.create_product(keyed(), repository).product
+    command_handlers.delete_product(commands.DeleteProduct(first.product_id), repository)
+    again = command_handlers.create_product(keyed(), repository)
+    assert not again.replayed and again.product.product_id == first.product_id

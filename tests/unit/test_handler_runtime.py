@@ -196,6 +196,20 @@ def test_every_api_operation_makes_exactly_one_dynamodb_request(
     )
 
 
+def test_keyed_creates_make_exactly_one_dynamodb_request_each(
+    dynamodb_repository: DynamoDBProductRepository, dynamodb_requests: RequestCounter
+) -> None:
+    api = ApiClient(handler_module.build_handler(dynamodb_repository))
+    key = {"Idempotency-Key": "one-request"}
+    statuses = [
+        api.request("POST", "/products", body=body, headers=key).status
+        for body in ({"name": "Lamp"}, {"name": "Lamp"}, {"name": "Chair"})
+    ]
+    # First request, repeat (replayed from the failed condition's old item), mismatch (422).
+    assert statuses == [201, 201, 422]
+    assert dynamodb_requests.operations == ["PutItem", "PutItem", "PutItem"]
+
+
 def test_invalid_requests_never_reach_the_store(
     memory_repository: InMemoryProductRepository,
 ) -> None:

@@ -21,6 +21,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app import contract
+from app.adapters import dynamodb_product_repository
 from app.adapters.dynamodb_product_repository import DynamoDBProductRepository
 from app.domain import command_handlers, model
 from app.domain.ports import ProductRepository
@@ -33,6 +34,15 @@ LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 SERVICE_NAME = contract.SERVICE_NAME
 METRICS_NAMESPACE = contract.METRICS_NAMESPACE
+
+# Time budget of one invocation (the stack gives the function 10 s). One DynamoDB attempt takes at
+# most CONNECT + READ = 3 s; botocore makes up to 3 attempts, and starts one only if it can end by
+# the deadline: the remaining time minus ANSWER_RESERVE, kept for answering (503 + Retry-After)
+# before Lambda kills the function. With 10 s that is at most 2 attempts and a 503 by ~9 s.
+DYNAMODB_CONNECT_TIMEOUT_SECONDS = 1
+DYNAMODB_READ_TIMEOUT_SECONDS = 2
+DYNAMODB_MAX_ATTEMPTS = 3
+ANSWER_RESERVE_SECONDS = 1.0
 
 
 class Settings(BaseModel):
@@ -98,7 +108,9 @@ def build_handler(
         request_context = event.get("requestContext") or {}
         correlation_id = request_context.get("requestId")
         logger.set_correlation_id(correlation_id)
-        response = resolver.resolve(event, context)
+        budget = context.get_remaining_time_in_millis() / 1000 - ANSWER_RESERVE_SECONDS
+        with dynamodb_product_repository.deadline(budget):
+            response = resolver.resolve(event, context)
         headers = response["multiValueHeaders"]
         for name, value in cors_headers.items():
             headers[name] = [value]
@@ -128,9 +140,9 @@ def create_dynamodb_client() -> DynamoDBClient:
     import botocore.session
 
     config = botocore.config.Config(
-        connect_timeout=2,
-        read_timeout=5,
-        retries={"mode": "standard", "max_attempts": 3},
+        connect_timeout=DYNAMODB_CONNECT_TIMEOUT_SECONDS,
+        read_timeout=DYNAMODB_READ_TIMEOUT_SECONDS,
+        retries={"mode": "standard", "max_attempts": DYNAMODB_MAX_ATTEMPTS},
         tcp_keepalive=True,
     )
     client = botocore.session.get_session().create_client("dynamodb", config=config)

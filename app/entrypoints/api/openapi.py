@@ -109,4 +109,31 @@ def openapi_document() -> dict[str, Any]:
                     parameter.update(name="id", schema={"type": "string", "format": "uuid"})
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas_section.pop(unused, None)
+    _document_idempotent_create(document["paths"]["/products"]["post"])
     return document
+
+
+def _document_idempotent_create(operation: dict[str, Any]) -> None:
+    """``Idempotency-Key`` on ``POST /products``: the header, the replay header and the 422."""
+    operation.setdefault("parameters", []).append(
+        {
+            "name": contract.IDEMPOTENCY_KEY_HEADER,
+            "in": "header",
+            "required": False,
+            "description": (
+                "Makes retries safe: a repeat by the same caller with the same key and the same "
+                "JSON body creates nothing and answers 201 with the product as it is now (and "
+                f"{contract.IDEMPOTENT_REPLAYED_HEADER}: true); the key with another body is a "
+                "422. Remembered as long as the product it created exists."
+            ),
+            "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+        }
+    )
+    operation["responses"]["201"].setdefault("headers", {})[contract.IDEMPOTENT_REPLAYED_HEADER] = {
+        "description": "true when an earlier request with the same Idempotency-Key created it",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+    operation["responses"]["422"] = {
+        "description": "Idempotency-Key already used for another request; nothing written",
+        "content": {JSON_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+    }

@@ -22,6 +22,7 @@ from app import contract
 from app.domain import command_handlers, commands, model
 from app.domain.exceptions import (
     FieldError,
+    IdempotencyKeyReused,
     ProductNotFound,
     RepositoryUnavailable,
     ValidationFailed,
@@ -52,10 +53,23 @@ def _error(
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response[str]:
-    body: dict[str, Any] = {"message": message}
+    # Bounded whatever the request (Lambda refuses responses over 6 MB): a request with 200k
+    # unknown keys, or one huge key, still gets a body of a few KB.
+    body: dict[str, Any] = {"message": _clipped(message)}
     if errors:
-        body["errors"] = [{"field": e.field, "message": e.message} for e in errors]
+        listed = errors[: schemas.MAX_FIELD_ERRORS]
+        body["errors"] = [
+            {"field": _clipped(e.field), "message": _clipped(e.message)} for e in listed
+        ]
+        if len(errors) > len(listed):
+            body["omittedErrors"] = len(errors) - len(listed)
     return _json_response(status, body, headers)
+
+
+def _clipped(text: str) -> str:
+    if len(text) <= schemas.MAX_ERROR_TEXT:
+        return text
+    return text[: schemas.MAX_ERROR_TEXT - 3] + "..."
 
 
 def _product_response(
@@ -125,6 +139,15 @@ def _stale(error: VersionConflict, logger: Logger) -> Response[str]:
     )
 
 
+def _key_reused(error: IdempotencyKeyReused, logger: Logger) -> Response[str]:
+    return _error(
+        HTTPStatus.UNPROCESSABLE_ENTITY,
+        f"{schemas.IDEMPOTENCY_KEY_HEADER} was already used for another request;"
+        " send a new key with a new request",
+        [FieldError(schemas.IDEMPOTENCY_KEY_HEADER, "was used for another request")],
+    )
+
+
 def _unavailable(error: RepositoryUnavailable, logger: Logger) -> Response[str]:
     logger.warning("product store unavailable", extra={"reason": error.reason})
     return _error(
@@ -146,6 +169,7 @@ ERROR_RESPONDERS: dict[type[Exception], ErrorResponder] = {
     schemas.UnsupportedMediaType: _not_json,
     ProductNotFound: _missing,
     VersionConflict: _stale,
+    IdempotencyKeyReused: _key_reused,
     RepositoryUnavailable: _unavailable,
     Exception: _bug,
 }
@@ -175,12 +199,23 @@ def build_resolver(
     # Powertools' resolver with a short per-request path (see its module).
     app = LeanRestResolver()
 
-    def request_json(model_class: type[schemas.RequestModel]) -> schemas.RequestModel:
+    def request_document() -> dict[str, Any]:
         event = app.current_event
-        document = schemas.read_json_object(
-            event.headers, event.body, bool(event.is_base64_encoded)
-        )
-        return schemas.parse_body(model_class, document)
+        return schemas.read_json_object(event.headers, event.body, bool(event.is_base64_encoded))
+
+    def header_values(name: str) -> list[str]:
+        # Every value: a header sent twice must not quietly lose one of them.
+        event = app.current_event
+        values = event.multi_value_headers.get(name)
+        if values:
+            return list(values)
+        value = event.headers.get(name)
+        return [] if value is None else [value]
+
+    def request_id() -> str:
+        # API Gateway's id of this request: the same in every SDK retry of the request's write.
+        given = app.current_event.request_context.get("requestId")
+        return given if isinstance(given, str) and given else commands.new_request_id()
 
     def count(metric: str) -> None:
         metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
@@ -196,17 +231,36 @@ def build_resolver(
         },
     )
     def create() -> Response[str]:
-        body = request_json(schemas.CreateProductRequest)
-        product = command_handlers.create_product(
-            commands.CreateProduct(name=body.name, description=body.description),
+        event = app.current_event
+        document = request_document()
+        body = schemas.parse_body(schemas.CreateProductRequest, document)
+        key = schemas.parse_idempotency_key(header_values(schemas.IDEMPOTENCY_KEY_HEADER))
+        idempotency = None
+        if key is not None:
+            identity = event.request_context.get("identity") or {}
+            idempotency = commands.IdempotencyKey(
+                caller=schemas.caller_of(identity),
+                key=key,
+                fingerprint=model.request_fingerprint(document),
+            )
+        created = command_handlers.create_product(
+            commands.CreateProduct(
+                name=body.name,
+                description=body.description,
+                idempotency=idempotency,
+                request_id=request_id(),
+            ),
             repository,
             clock,
             new_id,
         )
-        count("ProductCreated")
-        return _product_response(
-            product, HTTPStatus.CREATED, Location=f"/products/{product.product_id}"
-        )
+        product = created.product
+        headers = {"Location": f"/products/{product.product_id}"}
+        if created.replayed:
+            headers[schemas.IDEMPOTENT_REPLAYED_HEADER] = "true"
+        else:
+            count("ProductCreated")
+        return _product_response(product, HTTPStatus.CREATED, **headers)
 
     @app.get(
         "/products",
@@ -259,7 +313,7 @@ def build_resolver(
         },
     )
     def update(product_id: str) -> Response[str]:
-        body = request_json(schemas.UpdateProductRequest)
+        body = schemas.parse_body(schemas.UpdateProductRequest, request_document())
         expected_version = schemas.parse_if_match(app.current_event.headers.get("if-match"))
         sent = body.model_fields_set
         product = command_handlers.update_product(
@@ -268,6 +322,7 @@ def build_resolver(
                 name=body.name if "name" in sent and body.name is not None else commands.UNCHANGED,
                 description=body.description if "description" in sent else commands.UNCHANGED,
                 expected_version=expected_version,
+                request_id=request_id(),
             ),
             repository,
             clock,
