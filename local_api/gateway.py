@@ -45,7 +45,7 @@ class LocalGateway:
         # One warm container: invocations run one at a time, like a single Lambda instance (this
         # also keeps moto's in-process backend, which is not thread-safe, out of trouble).
         self._invoke_lock = threading.Lock()
-        self._openapi: bytes | None = None
+        self._openapi: dict[str, bytes] = {}  # by Host: the document names where it is served
 
     def handle(self, request: events.HttpRequest) -> events.ProxyResponse:
         """Route, authorise and invoke; always returns a response (never raises)."""
@@ -74,7 +74,7 @@ class LocalGateway:
 
     def _dispatch(self, request: events.HttpRequest, request_id: str) -> events.ProxyResponse:
         if request.method in ("GET", "HEAD"):
-            extra = self._local_extra(request.raw_path)
+            extra = self._local_extra(request.raw_path, request.headers)
             if extra is not None:
                 return extra
         route = events.match_route(request.raw_path)
@@ -127,12 +127,18 @@ class LocalGateway:
     ) -> events.ProxyResponse:
         return events.gateway_error(status, message, error_type, self._config.cors_allow_origin)
 
-    def _local_extra(self, raw_path: str) -> events.ProxyResponse | None:
+    def _local_extra(
+        self, raw_path: str, headers: list[tuple[str, str]]
+    ) -> events.ProxyResponse | None:
         """Local-only, unauthenticated pages: the OpenAPI document and Swagger UI."""
         if raw_path == "/openapi.json":
-            if self._openapi is None:
-                self._openapi = openapi.render_document().encode()
-            return events.ProxyResponse(200, [("Content-Type", "application/json")], self._openapi)
+            host = next((v for n, v in headers if n.lower() == "host"), "127.0.0.1")
+            if host not in self._openapi:
+                if len(self._openapi) >= 8:  # Host is the client's to choose: keep the cache small
+                    self._openapi.clear()
+                self._openapi[host] = openapi.render_document(f"http://{host}").encode()
+            document = self._openapi[host]
+            return events.ProxyResponse(200, [("Content-Type", "application/json")], document)
         if raw_path in ("/docs", "/docs/"):
             html = openapi.swagger_html().encode()
             return events.ProxyResponse(200, [("Content-Type", "text/html; charset=utf-8")], html)

@@ -88,7 +88,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
         # An unread (oversized) body is still in the stream: the connection cannot be reused.
         self._send(self.server.gateway.handle(request), close=body is None)
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
+    def __getattr__(self, name: str) -> Any:
+        # Every method (TRACE, QUERY, anything) reaches the gateway, which answers the undefined
+        # ones as API Gateway does (403); the standard library alone would answer 501 itself.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
     def _read_body(self) -> bytes | None:
         """The request body, or None when it exceeds API Gateway's 10 MB payload quota."""
