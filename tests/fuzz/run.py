@@ -13,7 +13,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.support.dynamodb_local import PROJECT_ROOT
 from tests.support.local_api_process import running_local_api, server_environment
 
 # A key pair for the fuzzing server only, deliberately not the documented defaults.
@@ -70,7 +69,7 @@ def fuzz(
         command = schemathesis_command(url, max_examples, seed, phases)
         return subprocess.run(  # nosec B603 - our own command line, no shell
             command,
-            cwd=PROJECT_ROOT,
+            cwd=log_dir,  # schemathesis keeps a .schemathesis/ cache in its working directory
             env=cli_env,
             check=False,
             text=True,
