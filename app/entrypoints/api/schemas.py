@@ -230,7 +230,10 @@ def parse_page_size(raw: str | None) -> int:
 
 
 _TOKEN_ALPHABET = re.compile(r"[A-Za-z0-9_-]{1,200}")
-_NOT_ISSUED_HERE = "nextToken is not a token this API issued"
+# Tokens are not signed: any well-formed token names a position to continue from (see README).
+_MALFORMED_TOKEN = (
+    "nextToken is not a well-formed page token; pass back a previous page's nextToken unchanged"
+)
 
 
 def encode_page_token(after_id: str) -> str:
@@ -240,7 +243,12 @@ def encode_page_token(after_id: str) -> str:
 
 
 def decode_page_token(token: str) -> str:
-    """The product id a ``nextToken`` continues after; a 400 unless this API issued the token."""
+    """The product id a ``nextToken`` continues after; a 400 unless the token is well-formed.
+
+    Well-formed means exactly what ``encode_page_token`` produces for some canonical product id.
+    Tokens are not signed, so a client can build one: it only chooses where the scan resumes,
+    among products that caller may list anyway.
+    """
     if not _TOKEN_ALPHABET.fullmatch(token) or len(token) % 4 == 1:
         raise _invalid_token()
     try:
@@ -264,7 +272,7 @@ def decode_page_token(token: str) -> str:
 
 
 def _invalid_token() -> BadRequest:
-    return BadRequest(_NOT_ISSUED_HERE, [FieldError("nextToken", _NOT_ISSUED_HERE)])
+    return BadRequest(_MALFORMED_TOKEN, [FieldError("nextToken", _MALFORMED_TOKEN)])
 
 
 def client_field_errors(errors: list[FieldError]) -> list[FieldError]:
