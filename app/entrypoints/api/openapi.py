@@ -75,8 +75,8 @@ _GATEWAY_RESPONSES: dict[str, dict[str, Any]] = {
         **_error(
             "Not authorised by API Gateway: no SigV4 signature (also any undefined route), an"
             " unknown key or session token, or a signature that does not match the request",
-            missing_token="Missing Authentication Token",
-            invalid_token="The security token included in the request is invalid.",
+            unsigned="Missing Authentication Token",
+            unknown_key="The security token included in the request is invalid.",
             bad_signature=(
                 "The request signature we calculated does not match the signature you provided."
                 " Check your AWS Secret Access Key and signing method."
@@ -204,7 +204,7 @@ def _add_parameters(document: dict[str, Any]) -> None:
             "in": "query",
             "required": False,
             "description": "The nextToken of the previous page, exactly as received",
-            "schema": {"type": "string", "pattern": schemas.PAGE_TOKEN_PATTERN},
+            "schema": {"type": "string", "pattern": schemas.NEXT_PAGE_PATTERN},
         },
     ]
     for method in ("put", "delete"):

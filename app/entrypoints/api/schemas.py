@@ -50,9 +50,9 @@ _DESCRIPTION_DOC = (
 _EXAMPLE_ID = "3f1c7c7e-4b7a-4e8b-9b1a-0c2d3e4f5a6b"
 _EXAMPLE_NAME = "Desk lamp"
 _EXAMPLE_DESCRIPTION = "Warm white, 40 W equivalent"
-_EXAMPLE_TOKEN = "eyJ2IjoxLCJhZnRlciI6IjNmMWM3YzdlLTRiN2EtNGU4Yi05YjFhLTBjMmQzZTRmNWE2YiJ9"
+_EXAMPLE_NEXT_PAGE = "eyJ2IjoxLCJhZnRlciI6IjNmMWM3YzdlLTRiN2EtNGU4Yi05YjFhLTBjMmQzZTRmNWE2YiJ9"
 _TIMESTAMP_DOC = "ISO 8601 UTC with millisecond precision"
-PAGE_TOKEN_PATTERN = "^[A-Za-z0-9_-]+$"
+NEXT_PAGE_PATTERN = "^[A-Za-z0-9_-]+$"
 
 
 def _string_not_null(schema: dict[str, Any]) -> None:
@@ -70,7 +70,7 @@ def _update_name_schema(schema: dict[str, Any]) -> None:
 def _page_token_schema(schema: dict[str, Any]) -> None:
     """A page token is absent on the last page, never null; URL-safe base64 without padding."""
     _string_not_null(schema)
-    schema["pattern"] = PAGE_TOKEN_PATTERN
+    schema["pattern"] = NEXT_PAGE_PATTERN
 
 
 class CreateProductRequest(BaseModel):
@@ -160,7 +160,7 @@ class ProductPageResponse(BaseModel):
     nextToken: str | None = Field(
         default=None,
         description="Opaque; pass back as ?nextToken= for the next page. Absent on the last page.",
-        examples=[_EXAMPLE_TOKEN],
+        examples=[_EXAMPLE_NEXT_PAGE],
         json_schema_extra=_page_token_schema,
     )
 
@@ -231,7 +231,7 @@ def parse_page_size(raw: str | None) -> int:
 
 _TOKEN_ALPHABET = re.compile(r"[A-Za-z0-9_-]{1,200}")
 # Tokens are not signed: any well-formed token names a position to continue from (see README).
-_MALFORMED_TOKEN = (
+_MALFORMED_NEXT_PAGE = (
     "nextToken is not a well-formed page token; pass back a previous page's nextToken unchanged"
 )
 
@@ -272,7 +272,7 @@ def decode_page_token(token: str) -> str:
 
 
 def _invalid_token() -> BadRequest:
-    return BadRequest(_MALFORMED_TOKEN, [FieldError("nextToken", _MALFORMED_TOKEN)])
+    return BadRequest(_MALFORMED_NEXT_PAGE, [FieldError("nextToken", _MALFORMED_NEXT_PAGE)])
 
 
 def client_field_errors(errors: list[FieldError]) -> list[FieldError]:
