@@ -61,11 +61,10 @@ _IF_MATCH = {
 
 def _error(description: str, **examples: str) -> dict[str, Any]:
     """A response with the JSON error body; each example is a ``message``."""
-    content: dict[str, Any] = {"schema": _ERROR_SCHEMA}
-    if examples:
-        content["examples"] = {
-            name: {"value": {"message": message}} for name, message in examples.items()
-        }
+    content = {
+        "schema": _ERROR_SCHEMA,
+        "examples": {name: {"value": {"message": text}} for name, text in examples.items()},
+    }
     return {"description": description, "content": {JSON_MEDIA_TYPE: content}}
 
 
