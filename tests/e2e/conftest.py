@@ -7,6 +7,11 @@ Every e2e test runs twice: against the embedded moto store and against AWS's Dyn
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
+import subprocess  # nosec B404
+import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,11 +20,11 @@ from typing import Any
 import pytest
 from botocore.credentials import Credentials
 
-from tests.support.dynamodb_local import dynamodb_local
-from tests.support.local_api_process import running_local_api, server_environment
+from tests.support.dynamodb_local import PROJECT_ROOT, dynamodb_local, free_port
 from tests.support.signed_http import HttpResult, signed_request
 
 STORAGES = ["moto", "dynamodb-local"]
+READY_MARKER = "Local API listening on "
 REGION = "us-east-1"
 # The key pair the e2e server is started with (its environment), deliberately not the defaults.
 E2E_CREDENTIALS = Credentials("AKIAE2ETESTS00000000", "e2e-secret-key/for+the+local+gateway")
@@ -56,6 +61,57 @@ class LocalApi:
         assert result.status == 201, result.body
         product: dict[str, Any] = result.json()
         return product
+
+
+def server_environment(**overrides: str) -> dict[str, str]:
+    """This process's environment minus anything AWS- or test-specific, plus ``overrides``."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("AWS_", "POWERTOOLS_")) and name != "TABLE_NAME"
+    }
+    env["PYTHONPATH"] = str(PROJECT_ROOT)
+    env.update(overrides)
+    return env
+
+
+@contextlib.contextmanager
+def running_local_api(
+    log_path: Path, *, env: dict[str, str], extra_args: list[str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Start ``python -m local_api`` on a free port; yield (URL, process) once it serves."""
+    port = free_port()
+    command = [sys.executable, "-m", "local_api", "--port", str(port), *(extra_args or [])]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(  # nosec B603
+            command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            yield wait_until_ready(process, log_path), process
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+
+def wait_until_ready(process: subprocess.Popen[bytes], log_path: Path, timeout: float = 30) -> str:
+    """The URL from the server's ready line; fails with the server's output if it never comes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for line in log_path.read_text(errors="replace").splitlines():
+            if line.startswith(READY_MARKER):
+                return line[len(READY_MARKER) :].strip()
+        if process.poll() is not None:
+            break
+        time.sleep(0.05)
+    pytest.fail(
+        f"the local API did not become ready (exit code {process.poll()}):\n"
+        + log_path.read_text(errors="replace")[-4000:]
+    )
 
 
 @pytest.fixture(scope="session", params=STORAGES)

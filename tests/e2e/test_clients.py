@@ -12,9 +12,8 @@ from typing import Any
 import pytest
 
 from products_client.client import ApiError, ProductsClient
-from tests.e2e.conftest import LocalApi
+from tests.e2e.conftest import LocalApi, server_environment
 from tests.support.dynamodb_local import PROJECT_ROOT
-from tests.support.local_api_process import server_environment
 
 pytestmark = pytest.mark.e2e
 

@@ -12,8 +12,8 @@ import pytest
 from botocore.credentials import Credentials
 
 from local_api.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
+from tests.e2e.conftest import running_local_api, server_environment
 from tests.support.dynamodb_local import PROJECT_ROOT
-from tests.support.local_api_process import running_local_api, server_environment
 from tests.support.signed_http import signed_request
 
 pytestmark = pytest.mark.e2e

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import E2E_CREDENTIALS
+from tests.e2e.conftest import E2E_CREDENTIALS, running_local_api, server_environment
 from tests.support.dynamodb_local import dynamodb_local
-from tests.support.local_api_process import running_local_api, server_environment
 from tests.support.signed_http import signed_request
 
 pytestmark = pytest.mark.e2e

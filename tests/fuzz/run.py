@@ -13,7 +13,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.support.local_api_process import running_local_api, server_environment
+# The e2e launcher (a real process on a free loopback port), shared as the e2e tests share it.
+from tests.e2e.conftest import running_local_api, server_environment
 
 # A key pair for the fuzzing server only, deliberately not the documented defaults.
 ACCESS_KEY_ID = "AKIAFUZZTESTS0000000"
