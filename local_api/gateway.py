@@ -55,7 +55,7 @@ class LocalGateway:
         # One warm container: invocations run one at a time, like a single Lambda instance (this
         # also keeps moto's in-process backend, which is not thread-safe, out of trouble).
         self._invoke_lock = threading.Lock()
-        self._openapi: bytes | None = None
+        self._openapi: dict[str, bytes] = {}  # by Host: the document names where it is served
 
     def handle(self, request: events.HttpRequest) -> ProxyResponse:
         """Route, authorise and invoke; always returns a response (never raises)."""
@@ -141,9 +141,13 @@ class LocalGateway:
         """Local-only, unauthenticated pages: the OpenAPI document and Swagger UI."""
         raw_path = request.raw_path
         if raw_path == "/openapi.json":
-            if self._openapi is None:
-                self._openapi = openapi.render_document().encode()
-            return ProxyResponse(200, [("Content-Type", "application/json")], self._openapi)
+            host = next((v for n, v in request.headers if n.lower() == "host"), "127.0.0.1")
+            if host not in self._openapi:
+                if len(self._openapi) >= 8:  # Host is the client's to choose: keep the cache small
+                    self._openapi.clear()
+                self._openapi[host] = openapi.render_document(f"http://{host}").encode()
+            document = self._openapi[host]
+            return ProxyResponse(200, [("Content-Type", "application/json")], document)
         if raw_path in ("/docs", "/docs/"):
             html = openapi.swagger_html(self._page_signing(request.source_ip)).encode()
             # The page may hold the key pair: never cache it.

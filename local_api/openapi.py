@@ -47,11 +47,14 @@ class SigningConfig:
     show_secret: bool = False
 
 
-def render_document() -> str:
-    """The OpenAPI 3.1 document as committed: pretty JSON, sorted keys, trailing newline."""
+def render_document(server_url: str | None = None) -> str:
+    """The OpenAPI 3.1 document as committed (pretty JSON, sorted keys, trailing newline); with
+    ``server_url``, the document a server at that address serves (its only ``servers`` entry)."""
     from app.entrypoints.api.openapi import openapi_document
 
-    return json.dumps(openapi_document(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    servers = [{"url": server_url, "description": "This local API"}] if server_url else None
+    document = openapi_document(servers)
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def _credentials_text(signing: SigningConfig | None) -> str:

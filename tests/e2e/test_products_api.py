@@ -287,7 +287,7 @@ def test_the_openapi_document_and_docs_page_are_served_without_auth(local_api: L
     page = send("GET", local_api.url + "/docs")
 
     assert document.status == 200
-    assert document.json() == json.loads(render_document())
+    assert document.json() == json.loads(render_document(local_api.url))
     assert document.json()["openapi"].startswith("3.1")
     assert page.status == 200
     assert b"swagger-ui" in page.body

@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from openapi_spec_validator import validate
+
 from local_api.openapi import main, render_document
 from local_api.rest_api import ROUTES
+from tests.local_api.conftest import ServeFactory
 from tests.support.dynamodb_local import PROJECT_ROOT
+from tests.support.signed_http import send
 
 COMMITTED = PROJECT_ROOT / "docs" / "openapi.json"
 
@@ -17,6 +21,21 @@ def test_the_committed_openapi_document_is_up_to_date() -> None:
     assert (
         COMMITTED.read_text(encoding="utf-8") == render_document()
     ), "docs/openapi.json is stale: run `make openapi` and commit the result"
+
+
+def test_the_committed_document_passes_openapi_spec_validator() -> None:
+    validate(json.loads(COMMITTED.read_text(encoding="utf-8")))
+
+
+def test_the_served_document_names_the_server_it_comes_from(serve: ServeFactory) -> None:
+    gateway = serve()
+
+    served = send("GET", f"{gateway.url}/openapi.json")
+
+    assert served.status == 200
+    document = json.loads(served.body)
+    validate(document)
+    assert [server["url"] for server in document["servers"]] == [gateway.url]
 
 
 def test_the_local_gateway_routes_exactly_what_the_document_describes() -> None:

@@ -402,6 +402,20 @@ def test_list_with_malformed_or_foreign_token_returns_400(api: ApiClient, token:
     assert_error(response, 400, "nextToken")
 
 
+def test_a_well_formed_token_for_an_id_never_stored_resumes_after_that_position(
+    api: ApiClient,
+) -> None:
+    # What the README promises for unsigned tokens: well-formed is enough, the id need not exist.
+    ids = {api.create(f"p{i}")["id"] for i in range(4)}
+    token = _b64(b'{"v":1,"after":"00000000-0000-4000-8000-000000000000"}')
+
+    response = api.request("GET", "/products", query=f"nextToken={token}")
+
+    assert response.status == 200
+    returned = [p["id"] for p in response.json["products"]]
+    assert len(set(returned)) == len(returned) and set(returned) <= ids
+
+
 def test_page_size_rule_is_reported_before_the_token_is_read(api: ApiClient) -> None:
     response = api.request("GET", "/products", query="pageSize=0&nextToken=garbage!")
     assert_error(response, 400)

@@ -37,9 +37,19 @@ def test_page_token_round_trips_and_is_url_safe_without_padding() -> None:
 def test_page_token_decoding_is_strict_and_names_the_query_parameter(token: str) -> None:
     with pytest.raises(schemas.BadRequest) as failure:
         schemas.decode_page_token(token)
-    message = "nextToken is not a token this API issued"
+    message = (
+        "nextToken is not a well-formed page token; pass back a previous page's nextToken unchanged"
+    )
     assert failure.value.message == message
     assert failure.value.errors == [FieldError("nextToken", message)]
+
+
+def test_a_well_formed_token_is_accepted_whoever_built_it() -> None:
+    # Tokens are not signed (README, paging): a client-built token for any canonical id decodes.
+    other_id = "00000000-0000-4000-8000-000000000000"
+    forged = base64.urlsafe_b64encode(b'{"v":1,"after":"' + other_id.encode() + b'"}')
+
+    assert schemas.decode_page_token(forged.decode().rstrip("=")) == other_id
 
 
 def test_domain_rule_names_become_client_names_and_product_fields_keep_theirs() -> None:

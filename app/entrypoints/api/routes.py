@@ -292,7 +292,7 @@ def build_resolver(
         summary="Get a product",
         responses={
             200: _documented("The product", schemas.ProductResponse),
-            **_ERROR_RESPONSES,
+            503: _ERROR_RESPONSES[503],  # no input to reject: a malformed id is simply not found
             **_NOT_FOUND,
         },
     )

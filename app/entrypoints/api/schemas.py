@@ -57,17 +57,53 @@ _DESCRIPTION_DOC = (
     f"At most {model.DESCRIPTION_MAX_LENGTH} characters; newlines and tabs allowed, "
     "other control characters not."
 )
+# Realistic values for the document's examples (clients and fuzzers start from them).
+_EXAMPLE_ID = "3f1c7c7e-4b7a-4e8b-9b1a-0c2d3e4f5a6b"
+_EXAMPLE_NAME = "Desk lamp"
+_EXAMPLE_DESCRIPTION = "Warm white, 40 W equivalent"
+_EXAMPLE_NEXT_PAGE = "eyJ2IjoxLCJhZnRlciI6IjNmMWM3YzdlLTRiN2EtNGU4Yi05YjFhLTBjMmQzZTRmNWE2YiJ9"
+_TIMESTAMP_DOC = "ISO 8601 UTC with millisecond precision"
+NEXT_PAGE_PATTERN = "^[A-Za-z0-9_-]+$"
+
+
+def _string_not_null(schema: dict[str, Any]) -> None:
+    """Describe an optional field that may be omitted but never null as a plain string."""
+    schema.pop("anyOf", None)
+    schema.pop("default", None)
+    schema["type"] = "string"
+
+
+def _update_name_schema(schema: dict[str, Any]) -> None:
+    _string_not_null(schema)
+    schema.update(minLength=1, maxLength=model.NAME_MAX_LENGTH)
+
+
+def _page_token_schema(schema: dict[str, Any]) -> None:
+    """A page token is absent on the last page, never null; URL-safe base64 without padding."""
+    _string_not_null(schema)
+    schema["pattern"] = NEXT_PAGE_PATTERN
 
 
 class CreateProductRequest(BaseModel):
     """Body of ``POST /products``."""
 
-    model_config = _STRICT
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [{"name": _EXAMPLE_NAME, "description": _EXAMPLE_DESCRIPTION}]
+        },
+    )
 
-    name: str = Field(description=_NAME_DOC, json_schema_extra={"maxLength": model.NAME_MAX_LENGTH})
+    name: str = Field(
+        description=_NAME_DOC,
+        examples=[_EXAMPLE_NAME],
+        json_schema_extra={"minLength": 1, "maxLength": model.NAME_MAX_LENGTH},
+    )
     description: str | None = Field(
         default=None,
-        description=_DESCRIPTION_DOC,
+        description=_DESCRIPTION_DOC + " Omitted or null: no description.",
+        examples=[_EXAMPLE_DESCRIPTION],
         json_schema_extra={"maxLength": model.DESCRIPTION_MAX_LENGTH},
     )
 
@@ -75,10 +111,24 @@ class CreateProductRequest(BaseModel):
 class UpdateProductRequest(BaseModel):
     """Body of ``PUT /products/{id}``: a partial update; ``description: null`` clears it."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"minProperties": 1})
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={"minProperties": 1, "examples": [{"description": None}]},
+    )
 
-    name: str | None = Field(default=None, description=_NAME_DOC + " May not be null.")
-    description: str | None = Field(default=None, description=_DESCRIPTION_DOC)
+    name: str | None = Field(
+        default=None,
+        description=_NAME_DOC + " May be omitted, never null.",
+        examples=["Desk lamp (brass)"],
+        json_schema_extra=_update_name_schema,
+    )
+    description: str | None = Field(
+        default=None,
+        description=_DESCRIPTION_DOC + " null clears it.",
+        examples=[_EXAMPLE_DESCRIPTION],
+        json_schema_extra={"maxLength": model.DESCRIPTION_MAX_LENGTH},
+    )
 
     @field_validator("name")
     @classmethod
@@ -92,34 +142,54 @@ class UpdateProductRequest(BaseModel):
 class ProductResponse(BaseModel):
     """A product as the API returns it."""
 
-    id: str = Field(description="Server-generated UUID")
-    name: str
-    description: str | None
-    createDate: str = Field(description="ISO 8601 UTC, millisecond precision")
-    lastUpdateDate: str = Field(description="ISO 8601 UTC, millisecond precision")
-    version: int = Field(ge=1, description="Starts at 1; +1 per successful update; the ETag")
+    id: str = Field(
+        description="Server-generated UUID",
+        examples=[_EXAMPLE_ID],
+        json_schema_extra={"format": "uuid"},
+    )
+    name: str = Field(examples=[_EXAMPLE_NAME])
+    description: str | None = Field(examples=[_EXAMPLE_DESCRIPTION])
+    createDate: str = Field(
+        description=_TIMESTAMP_DOC,
+        examples=["2026-11-22T10:00:00.123Z"],
+        json_schema_extra={"format": "date-time"},
+    )
+    lastUpdateDate: str = Field(
+        description=_TIMESTAMP_DOC + "; changes on every successful update",
+        examples=["2026-11-22T10:05:00.456Z"],
+        json_schema_extra={"format": "date-time"},
+    )
+    version: int = Field(
+        ge=1, description="1 on creation, +1 per successful update; the ETag", examples=[2]
+    )
 
 
 class ProductPageResponse(BaseModel):
     """One page of ``GET /products``; ``nextToken`` is absent on the last page."""
 
     products: list[ProductResponse]
-    nextToken: str | None = Field(default=None, description="Opaque; pass back as ?nextToken=")
+    nextToken: str | None = Field(
+        default=None,
+        description="Opaque; pass back as ?nextToken= for the next page. Absent on the last page.",
+        examples=[_EXAMPLE_NEXT_PAGE],
+        json_schema_extra=_page_token_schema,
+    )
 
 
 class FieldErrorResponse(BaseModel):
     """One offending field."""
 
-    field: str
-    message: str
+    field: str = Field(examples=["name"])
+    message: str = Field(examples=["String should have at least 1 character"])
 
 
 class ErrorResponse(BaseModel):
     """Body of every 4xx/5xx response."""
 
-    message: str
+    message: str = Field(examples=["Request body is invalid"])
     errors: list[FieldErrorResponse] | None = Field(
-        default=None, description=f"At most {MAX_FIELD_ERRORS} entries"
+        default=None,
+        description=f"On validation errors: the offending fields, at most {MAX_FIELD_ERRORS}",
     )
     omittedErrors: int | None = Field(
         default=None, ge=1, description="How many more field errors were found but not listed"
@@ -197,7 +267,10 @@ def parse_page_size(raw: str | None) -> int:
 
 
 _TOKEN_ALPHABET = re.compile(r"[A-Za-z0-9_-]{1,200}")
-_NOT_ISSUED_HERE = "nextToken is not a token this API issued"
+# Tokens are not signed: any well-formed token names a position to continue from (see README).
+_MALFORMED_NEXT_PAGE = (
+    "nextToken is not a well-formed page token; pass back a previous page's nextToken unchanged"
+)
 
 
 def encode_page_token(after_id: str) -> str:
@@ -207,7 +280,12 @@ def encode_page_token(after_id: str) -> str:
 
 
 def decode_page_token(token: str) -> str:
-    """The product id a ``nextToken`` continues after; a 400 unless this API issued the token."""
+    """The product id a ``nextToken`` continues after; a 400 unless the token is well-formed.
+
+    Well-formed means exactly what ``encode_page_token`` produces for some canonical product id.
+    Tokens are not signed, so a client can build one: it only chooses where the scan resumes,
+    among products that caller may list anyway.
+    """
     if not _TOKEN_ALPHABET.fullmatch(token) or len(token) % 4 == 1:
         raise _invalid_token()
     try:
@@ -231,7 +309,7 @@ def decode_page_token(token: str) -> str:
 
 
 def _invalid_token() -> BadRequest:
-    return BadRequest(_NOT_ISSUED_HERE, [FieldError("nextToken", _NOT_ISSUED_HERE)])
+    return BadRequest(_MALFORMED_NEXT_PAGE, [FieldError("nextToken", _MALFORMED_NEXT_PAGE)])
 
 
 def client_field_errors(errors: list[FieldError]) -> list[FieldError]:
