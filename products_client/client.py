@@ -29,6 +29,7 @@ from botocore.credentials import Credentials
 
 SERVICE = "execute-api"
 DEFAULT_REGION = "us-east-1"
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"  # makes a create safe to resend (the API replays it)
 _EXECUTE_API_HOST = re.compile(r"^[a-z0-9]+\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$")
 
 
@@ -150,7 +151,7 @@ class ProductsClient:
         body: dict[str, Any] = {"name": name}
         if description is not None:
             body["description"] = description
-        headers = {"Idempotency-Key": idempotency_key or str(uuid.uuid4())}
+        headers = {IDEMPOTENCY_KEY_HEADER: idempotency_key or str(uuid.uuid4())}
         response = self.request("POST", "/products", body=body, headers=headers)
         return _json_object(self._expect(response, 201))
 
@@ -226,7 +227,8 @@ class ProductsClient:
             try:
                 response = self._send_once(method, path, query, body, headers)
             except _Unreachable as error:
-                if attempt >= self._retry.attempts or not error.retryable(method):
+                keyed = bool(headers and IDEMPOTENCY_KEY_HEADER in headers)
+                if attempt >= self._retry.attempts or not error.retryable(method, keyed):
                     raise ClientError(f"{error}{_gave_up(attempt)}") from error.__cause__
                 self._sleep(self._retry.delay(attempt, None))
             else:
@@ -295,14 +297,16 @@ class _Unreachable(Exception):
         super().__init__(message)
         self.reason = reason
 
-    def retryable(self, method: str) -> bool:
+    def retryable(self, method: str, keyed: bool) -> bool:
         """Whether resending cannot apply a change twice.
 
         A refused connection or a failed name lookup never reached the API, so any method may be
-        resent; after a reset or a timeout the request may have been processed, so only reads are.
+        resent; after a reset or a timeout the request may have been processed, so only reads are,
+        and requests carrying an ``Idempotency-Key`` (the API answers a repeat with the first
+        result instead of writing again).
         """
         never_sent = isinstance(self.reason, (ConnectionRefusedError, socket.gaierror))
-        return never_sent or method in ("GET", "HEAD", "OPTIONS")
+        return never_sent or keyed or method in ("GET", "HEAD", "OPTIONS")
 
 
 def _gave_up(attempts: int) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
@@ -160,9 +161,56 @@ def test_a_write_that_may_have_been_processed_is_not_resent(silent_url: str) -> 
         retry=RetryPolicy(attempts=3),
         sleep=waits.append,
     )
+    product_id = "3f1c7c7e-4b7a-4e8b-9b1a-0c2d3e4f5a6b"
 
     with pytest.raises(ClientError, match="cannot reach") as error:
-        client.create("Lamp")  # sent, no answer: resending could create a second product
+        client.update(product_id, name="Lamp")  # sent, no answer: resending could apply it twice
 
     assert "gave up" not in str(error.value)
     assert waits == []
+
+
+@pytest.fixture
+def hanging_up_url() -> Iterator[tuple[str, list[str]]]:
+    """A server that reads each request, records its Idempotency-Key, then drops the connection."""
+    keys: list[str] = []
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.settimeout(0.2)
+        stop = threading.Event()
+
+        def serve() -> None:
+            while not stop.is_set():
+                try:
+                    connection, _ = listener.accept()
+                except TimeoutError:
+                    continue
+                with connection:
+                    request = connection.recv(65536).decode("latin-1")
+                    for line in request.split("\r\n"):
+                        name, _, value = line.partition(":")
+                        if name.lower() == "idempotency-key":
+                            keys.append(value.strip())
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", keys
+        stop.set()
+        thread.join(timeout=5)
+
+
+def test_a_create_is_resent_with_the_same_idempotency_key(
+    hanging_up_url: tuple[str, list[str]],
+) -> None:
+    url, keys = hanging_up_url
+    waits: list[float] = []
+    client = ProductsClient(
+        url, credentials=CREDENTIALS, timeout=2, retry=RetryPolicy(attempts=3), sleep=waits.append
+    )
+
+    with pytest.raises(ClientError, match=r"gave up after 3 attempts"):
+        client.create("Lamp")  # the API would answer each repeat with the first result
+
+    assert len(keys) == 3 and len(set(keys)) == 1  # one key, sent three times
+    assert len(waits) == 2
