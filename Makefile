@@ -127,6 +127,11 @@ $(DOCS_PAGE_ASSETS): $(DOCS_PAGE_NPM)/package.json $(DOCS_PAGE_NPM)/package-lock
 run: install-serve $(DOCS_PAGE_ASSETS) ## Serve the API locally with SigV4 auth on port 3000 (PORT=..., DYNAMODB_ENDPOINT=...)
 	$(RUN) python -m local_api $(if $(PORT),--port $(PORT)) $(if $(DYNAMODB_ENDPOINT),--dynamodb-endpoint $(DYNAMODB_ENDPOINT))
 
+# The install runs in a sub-make with its output on stderr, so stdout is only the command's output.
+products: ## Run the products CLI: make products ARGS="list" (installs it first)
+	@$(MAKE) --no-print-directory --silent install-serve >&2
+	@$(VENV)/bin/products $(ARGS)
+
 # Playwright's own browser download needs the internet: the test drives Debian's chromium instead.
 # The browser group is installed after (and so survives) the sync that `install` runs.
 $(VENV)/.installed-browser: $(VENV)/.installed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess  # nosec B404 - runs make, as the README does
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,22 @@ def test_version_prints_the_installed_version(capsys: pytest.CaptureFixture[str]
     assert done.value.code == 0
     assert capsys.readouterr().out.strip() == f"products {cli.version()}"
     assert cli.version()[0].isdigit()
+
+
+def test_the_readme_form_make_products_runs_the_cli() -> None:
+    """``make products ARGS="..."`` is how the README runs every command: it must exist and work."""
+    project_root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(  # nosec B603 B607 - make with fixed arguments, in the project
+        ["make", "--no-print-directory", "products", "ARGS=--version"],
+        cwd=project_root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"products {cli.version()}"  # install chatter goes to stderr
 
 
 def test_list_prints_json_lines_page_by_page_as_they_arrive(
