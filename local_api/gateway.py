@@ -55,6 +55,17 @@ class LocalGateway:
         # also keeps moto's in-process backend, which is not thread-safe, out of trouble).
         self._invoke_lock = threading.Lock()
         self._openapi: bytes | None = None
+        self._local_pages: dict[str, Callable[[], ProxyResponse]] = {}
+
+    @property
+    def invoke_lock(self) -> threading.Lock:
+        """Held while the function runs; other in-process "functions" (the stream poller) take
+        it too, so moto's backend only ever serves one of them at a time."""
+        return self._invoke_lock
+
+    def add_local_page(self, path: str, page: Callable[[], ProxyResponse]) -> None:
+        """Serve ``page()`` at ``path`` (GET/HEAD, local-only, unauthenticated, like /docs)."""
+        self._local_pages[path] = page
 
     def handle(self, request: events.HttpRequest) -> ProxyResponse:
         """Route, authorise and invoke; always returns a response (never raises)."""
@@ -137,7 +148,10 @@ class LocalGateway:
         return rest_api.gateway_error(status, message, error_type, self._config.cors_allow_origin)
 
     def _local_extra(self, raw_path: str) -> ProxyResponse | None:
-        """Local-only, unauthenticated pages: the OpenAPI document and Swagger UI."""
+        """Local-only, unauthenticated pages: the OpenAPI document and Swagger UI (and any added
+        with :meth:`add_local_page`)."""
+        if raw_path in self._local_pages:
+            return self._local_pages[raw_path]()
         if raw_path == "/openapi.json":
             if self._openapi is None:
                 self._openapi = openapi.render_document().encode()

@@ -106,8 +106,9 @@ def event_for_change(
     ``before``/``after`` are the product's states around the change (None: it did not exist).
     A create or update happened at the product's ``lastUpdateDate`` (set by the domain, exact);
     a delete leaves no timestamp of its own, so it happened at ``observed_at`` (when the store
-    recorded it). A rewrite that changes neither a public field nor the version (e.g. a store
-    attribute that is not part of the product) is no product change and yields None.
+    recorded it), or at the last update if the store's coarser clock says earlier. A rewrite
+    that changes neither a public field nor the version (e.g. a store attribute that is not
+    part of the product) is no product change and yields None.
     """
     if after is not None and before is None:
         return ProductCreated(
@@ -139,7 +140,8 @@ def event_for_change(
             eventId=event_id("ProductDeleted", before.product_id, before.version),
             productId=before.product_id,
             version=before.version,
-            occurredAt=format_timestamp(observed_at),
+            # Never before the last update: the store's clock may only keep whole seconds.
+            occurredAt=format_timestamp(max(observed_at, before.last_update_date)),
             product=ProductSnapshot.of(before),
         )
     return None
