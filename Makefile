@@ -17,7 +17,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 export PYTHONPATH := .
 
-.PHONY: help install install-node test test-unit lint format run openapi synth deploy destroy bench clean
+.PHONY: help install install-node test test-unit lint format run openapi event-schemas synth deploy destroy bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -79,6 +79,9 @@ run: install ## Serve the API locally with SigV4 auth on port 3000 (PORT=..., DY
 
 openapi: install ## Regenerate docs/openapi.json from the resolver (a test fails when it is stale)
 	$(RUN) python -m local_api.openapi docs/openapi.json
+
+event-schemas: install ## Regenerate docs/events/*.schema.json from the domain's event classes (a test fails when stale)
+	$(RUN) python -m local_api.event_schemas docs/events
 
 dynamodb-local: install-node ## Run DynamoDB Local with data kept in .dynamodb-local/ (for make run DYNAMODB_ENDPOINT=...)
 	@mkdir -p .dynamodb-local
