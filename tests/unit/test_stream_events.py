@@ -9,8 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from moto import mock_aws
 
+from app import contract
 from app.domain import events
 from app.entrypoints.stream.handler import build_handler, event_of_record
 from tests.events import FakeLambdaContext
@@ -247,3 +250,32 @@ def test_api_function_imports_nothing_of_the_events_pipeline() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PROJECT_ROOT
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_the_lambda_entry_point_needs_the_bus_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.entrypoints.stream import handler as module
+
+    module.build_handler_from_environment.cache_clear()
+    monkeypatch.delenv(contract.ENV_EVENT_BUS_NAME, raising=False)
+    with pytest.raises(RuntimeError, match=contract.ENV_EVENT_BUS_NAME):
+        module.handler({"Records": []}, FakeLambdaContext())  # type: ignore[arg-type]
+
+
+def test_the_lambda_entry_point_publishes_to_the_configured_bus(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from app.entrypoints.stream import handler as module
+
+    module.build_handler_from_environment.cache_clear()
+    monkeypatch.setenv(contract.ENV_EVENT_BUS_NAME, "products-bus")
+    try:
+        with mock_aws():
+            boto3.client("events", region_name="us-east-1").create_event_bus(Name="products-bus")
+            response = module.handler(
+                {"Records": [record("INSERT", new=item(PID, "Lamp"))]},
+                FakeLambdaContext(),  # type: ignore[arg-type]
+            )
+    finally:
+        module.build_handler_from_environment.cache_clear()
+
+    assert response == {"batchItemFailures": []}
