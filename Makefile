@@ -17,7 +17,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 export PYTHONPATH := .
 
-.PHONY: help install install-serve install-node test test-unit test-runtime test-browser lint format run products openapi fuzz synth deploy destroy bench clean
+.PHONY: help install install-serve install-node test test-unit test-runtime test-browser lint format run products openapi fuzz event-schemas synth deploy destroy bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -147,6 +147,9 @@ openapi: install ## Regenerate docs/openapi.json from the resolver (a test fails
 
 fuzz: install ## Fuzz the local API from its own OpenAPI document (schemathesis, SigV4, >= 1000 cases; SEED=...)
 	$(RUN) python -m tests.fuzz.run --max-examples $(FUZZ_EXAMPLES) $(if $(SEED),--seed $(SEED))
+
+event-schemas: install ## Regenerate docs/events/*.schema.json from the domain's event classes (a test fails when stale)
+	$(RUN) python -m local_api.event_schemas docs/events
 
 dynamodb-local: install-node ## Run DynamoDB Local with data kept in .dynamodb-local/ (for make run DYNAMODB_ENDPOINT=...)
 	@mkdir -p .dynamodb-local

@@ -51,3 +51,10 @@ DYNAMODB_ACTIONS: tuple[str, ...] = (
     "dynamodb:DeleteItem",
     "dynamodb:Scan",
 )
+
+# --- Domain events: the stream function and the bus it publishes to ------------------------------
+STREAM_HANDLER = "app.entrypoints.stream.handler.handler"
+ENV_EVENT_BUS_NAME = "EVENT_BUS_NAME"
+EVENT_SOURCE = "products-api"  # the stable ``source`` of every event; consumers' rules match it
+EVENT_DETAIL_TYPES: tuple[str, ...] = ("ProductCreated", "ProductUpdated", "ProductDeleted")
+EVENTS_ACTIONS: tuple[str, ...] = ("events:PutEvents",)

@@ -1,6 +1,7 @@
 """The products-api stack: DynamoDB table, Lambda function (published behind an alias that
-CodeDeploy shifts traffic to) with its dependencies layer, the IAM-authorised REST API, and the
-monitoring that watches them."""
+CodeDeploy shifts traffic to) with its dependencies layer, the IAM-authorised REST API, the domain
+events pipeline (table stream -> function -> EventBridge bus), and the monitoring that watches
+them."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from app import contract  # the dependency-free data sheet, never the app itself
 from infra import findings
 from infra.api import products_api
 from infra.config import StackConfig
+from infra.events import DomainEvents
 from infra.layer import dependencies_layer
 from infra.monitoring import Monitoring
 
@@ -104,6 +106,21 @@ class ProductsApiStack(cdk.Stack):
             api=self.api,
             table=self.table,
         )
+        self.events = DomainEvents(
+            self,
+            "DomainEvents",
+            table=self.table,
+            code=self.code,
+            layer=self.layer,
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            log_group=self._log_group("StreamFunctionLogs"),
+            log_level=_LAMBDA_LOG_LEVELS[config.log_level],
+            powertools_log_level=config.log_level,
+            monitoring=self.monitoring,
+            project_root=project_root,
+            stage=config.stage,
+        )
         self._safe_deployments()
         self.monitoring.build_dashboard()
         self._outputs()
@@ -184,12 +201,16 @@ class ProductsApiStack(cdk.Stack):
             ),
             deletion_protection=self.config.deletion_protection,
             removal_policy=self.data_removal,
+            # Change data capture for the domain events (infra/events.py).
+            stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
         )
         findings.table_findings(table, self.config)
         return table
 
     def _function(self, project_root: Path) -> tuple[lambda_.Function, lambda_.Alias]:
         config = self.config
+        # One asset for both functions (the API and the stream function).
+        self.code = lambda_.Code.from_asset(str(project_root), exclude=list(APP_ASSET_EXCLUDES))
         log_group = self._log_group("FunctionLogs")
         # A dedicated role instead of AWSLambdaBasicExecutionRole (which may write to any log
         # group): logs to its own group, exactly the adapter's DynamoDB actions on this table.
@@ -227,7 +248,7 @@ class ProductsApiStack(cdk.Stack):
                     },
                 )
             )
-        layer = dependencies_layer(
+        self.layer = layer = dependencies_layer(
             self,
             "DependenciesLayer",
             project_root=project_root,
@@ -241,7 +262,7 @@ class ProductsApiStack(cdk.Stack):
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
             handler=contract.HANDLER,
-            code=lambda_.Code.from_asset(str(project_root), exclude=list(APP_ASSET_EXCLUDES)),
+            code=self.code,
             layers=[layer],
             memory_size=config.memory_size,
             timeout=TIMEOUT,
@@ -312,6 +333,16 @@ class ProductsApiStack(cdk.Stack):
                 "SNS topic the alarms notify; subscribe to it",
             ),
             "DashboardName": (self.monitoring.dashboard_name, "CloudWatch dashboard"),
+            "EventBusName": (self.events.bus.event_bus_name, "EventBridge bus of product events"),
+            "EventBusArn": (self.events.bus.event_bus_arn, "ARN of that bus (for rules elsewhere)"),
+            "EventSchemaRegistryName": (
+                self.events.registry.attr_registry_name,
+                "Schema registry holding one schema per detail-type",
+            ),
+            "EventsFailedRecordsQueueUrl": (
+                self.events.failures.queue_url,
+                "Stream records whose events could not be published (after every retry)",
+            ),
         }
         for output_id, (value, description) in outputs.items():
             cdk.CfnOutput(self, output_id, value=value, description=description)

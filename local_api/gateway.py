@@ -56,6 +56,17 @@ class LocalGateway:
         # also keeps moto's in-process backend, which is not thread-safe, out of trouble).
         self._invoke_lock = threading.Lock()
         self._openapi: dict[str, bytes] = {}  # by Host: the document names where it is served
+        self._local_pages: dict[str, Callable[[], ProxyResponse]] = {}
+
+    @property
+    def invoke_lock(self) -> threading.Lock:
+        """Held while the function runs; other in-process "functions" (the stream poller) take
+        it too, so moto's backend only ever serves one of them at a time."""
+        return self._invoke_lock
+
+    def add_local_page(self, path: str, page: Callable[[], ProxyResponse]) -> None:
+        """Serve ``page()`` at ``path`` (GET/HEAD, local-only, unauthenticated, like /docs)."""
+        self._local_pages[path] = page
 
     def handle(self, request: events.HttpRequest) -> ProxyResponse:
         """Route, authorise and invoke; always returns a response (never raises)."""
@@ -140,6 +151,8 @@ class LocalGateway:
     def _local_extra(self, request: events.HttpRequest) -> ProxyResponse | None:
         """Local-only, unauthenticated pages: the OpenAPI document and Swagger UI."""
         raw_path = request.raw_path
+        if raw_path in self._local_pages:  # pages added with add_local_page (e.g. /_local/events)
+            return self._local_pages[raw_path]()
         if raw_path == "/openapi.json":
             host = next((v for n, v in request.headers if n.lower() == "host"), "127.0.0.1")
             if host not in self._openapi:

@@ -7,20 +7,24 @@ The command line; HTTP lives in ``http_server`` (werkzeug), the gateway's behavi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import logging
 import os
 import shlex
 import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 
 from local_api.gateway import GatewayConfig, LambdaHandler, LocalGateway
 from local_api.http_server import ListenError, LocalApiServer
+from local_api.proxy_response import ProxyResponse
 from local_api.sigv4 import KeyPair
 
 DEFAULT_HANDLER = "app.entrypoints.api.handler:handler"
+EVENTS_PATH = "/_local/events"  # the published domain events, oldest first (local-only)
 # Documented, deliberately fake defaults (AWS's own documentation example key pair).
 DEFAULT_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 DEFAULT_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"  # nosec B105
@@ -118,6 +122,36 @@ def banner(url: str, key_pair: KeyPair, region: str, storage: str) -> str:
     )
 
 
+@contextlib.contextmanager
+def domain_events(
+    gateway: LocalGateway, endpoint_url: str | None, region: str, url: str
+) -> Iterator[str]:
+    """Run the stream handler on the table's stream and serve its events at /_local/events;
+    yields the line that tells the developer so (or why events are off)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from local_api.event_stream import StreamUnavailable, events_page_body, local_pipeline
+
+    try:
+        poller, bus = local_pipeline(
+            endpoint_url,
+            os.environ["TABLE_NAME"],
+            region,
+            lock=gateway.invoke_lock,
+            echo=lambda line: print(line, flush=True),
+        )
+    except (StreamUnavailable, BotoCoreError, ClientError) as error:
+        # The API itself still works; say plainly that no events will be published.
+        yield f"Domain events: off ({error})"
+        return
+    gateway.add_local_page(
+        EVENTS_PATH,
+        lambda: ProxyResponse(200, [("Content-Type", "application/json")], events_page_body(bus)),
+    )
+    with poller.running():
+        yield f"Domain events: {url}{EVENTS_PATH} (each one is also printed here as a JSON line)"
+
+
 def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt  # SIGTERM shuts down exactly like Ctrl-C (SIGINT)
 
@@ -170,8 +204,11 @@ def main(argv: list[str] | None = None) -> int:
             except ListenError as error:
                 print(f"error: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
                 return 1
-            print(banner(server.url, key_pair, region, where), flush=True)
-            server.serve_forever()  # returns on Ctrl-C / SIGTERM (werkzeug catches the interrupt)
+            # The stream is read from here on, before the banner says the server is ready.
+            with domain_events(gateway, args.dynamodb_endpoint, region, server.url) as status:
+                print(banner(server.url, key_pair, region, where), flush=True)
+                print(status, flush=True)
+                server.serve_forever()  # returns on Ctrl-C / SIGTERM (werkzeug catches it)
             print("\nShutting down.", flush=True)
     except StorageError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from datetime import datetime
 
+from app.domain.events import ProductEvent
 from app.domain.exceptions import ProductNotFound, RepositoryUnavailable, VersionConflict
 from app.domain.model import Origin, Page, Product, ProductChanges, StoredProduct
 
@@ -84,3 +86,20 @@ class InMemoryProductRepository:
             page = [self._products[i] for i in ids[:page_size]]
             more = len(ids) > page_size
             return Page(page, continue_after=page[-1].product_id if more else None)
+
+
+class InMemoryEventPublisher:
+    """EventPublisher that keeps what it delivered; events of ``failing_products`` never arrive."""
+
+    def __init__(self) -> None:
+        self.published: list[ProductEvent] = []
+        self.failing_products: set[str] = set()
+
+    def publish(self, events: Sequence[ProductEvent]) -> set[str]:
+        undelivered = set()
+        for event in events:
+            if event.productId in self.failing_products:
+                undelivered.add(event.eventId)
+            else:
+                self.published.append(event)
+        return undelivered

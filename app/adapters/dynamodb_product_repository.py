@@ -368,3 +368,8 @@ def _from_item(item: dict[str, Any]) -> Product:
         last_update_date=parse_timestamp(item["lastUpdateDate"]["S"]),
         version=int(item["version"]["N"]),
     )
+
+
+def product_from_item(item: dict[str, Any]) -> Product:
+    """The product an item (or a DynamoDB Streams image of one) holds; other attributes ignored."""
+    return _from_item(item)

@@ -1,11 +1,15 @@
-"""The port the domain needs from storage; adapters implement it structurally."""
+"""The ports the domain needs (storage, event delivery); adapters implement them structurally."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from app.domain.model import Origin, Page, Product, ProductChanges, StoredProduct
+
+if TYPE_CHECKING:  # the API function's import path stays as it was (cold start)
+    from app.domain.events import ProductEvent
 
 
 class ProductRepository(Protocol):
@@ -51,3 +55,12 @@ class ProductRepository(Protocol):
         """Up to ``page_size`` products after ``after_id``; a full page unless it is the last.
 
         ``Page.continue_after`` is None exactly when no product follows."""
+
+
+class EventPublisher(Protocol):
+    """Delivers domain events to their consumers (at least once)."""
+
+    def publish(self, events: Sequence[ProductEvent]) -> set[str]:
+        """Deliver ``events``; return the ``eventId`` of each one that could not be delivered.
+
+        Never raises for a delivery failure: the caller decides what to retry, event by event."""

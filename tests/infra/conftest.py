@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
+from app import contract
 from infra.application import PROJECT_ROOT, build_app
 from infra.stack import ProductsApiStack
 
@@ -58,6 +59,20 @@ class Synthesised:
             ]
             for m in self.resources("AWS::ApiGateway::Method").values()
         }
+
+    @property
+    def api_function_id(self) -> str:
+        """The logical id of the API's function (the stack also has the stream function)."""
+        (logical_id,) = [
+            logical_id
+            for logical_id, resource in self.resources("AWS::Lambda::Function").items()
+            if resource["Properties"]["Handler"] == contract.HANDLER
+        ]
+        return logical_id
+
+    def api_function(self) -> dict[str, Any]:
+        """The API's function resource."""
+        return self.resources("AWS::Lambda::Function")[self.api_function_id]
 
     def only(self, resource_type: str) -> dict[str, Any]:
         """The single resource of a type (fails if there are zero or several)."""

@@ -39,9 +39,11 @@ def test_table_key_schema_is_the_one_the_adapter_creates(default_stack: Synthesi
 
 def test_role_grants_exactly_the_actions_the_adapter_uses(default_stack: Synthesised) -> None:
     assert contract.DYNAMODB_ACTIONS == adapter.DYNAMODB_ACTIONS
+    role = default_stack.api_function()["Properties"]["Role"]["Fn::GetAtt"][0]
     statements = [
         statement
         for policy in default_stack.resources("AWS::IAM::Policy").values()
+        if {"Ref": role} in policy["Properties"]["Roles"]  # the API function's (not the stream's)
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]
     ]
     granted = sorted(
@@ -73,7 +75,7 @@ def test_function_environment_satisfies_the_app_settings(
     variable the stack sets for the app is one the app reads."""
     from app.entrypoints.api import handler as handler_module
 
-    (function,) = default_stack.resources("AWS::Lambda::Function").values()
+    function = default_stack.api_function()
     variables: dict[str, Any] = function["Properties"]["Environment"]["Variables"]
     for name, value in variables.items():
         # CloudFormation resolves references at deploy time; any plausible string will do here.

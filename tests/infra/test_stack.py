@@ -148,7 +148,7 @@ def test_options_set_origin_throttling_waf_and_no_account_logging_role(
 def test_function_runtime_architecture_tracing_logging_and_sizing(
     default_stack: Synthesised,
 ) -> None:
-    function = default_stack.only(FUNCTION)["Properties"]
+    function = default_stack.api_function()["Properties"]
     assert function["Runtime"] == "python3.14"
     assert function["Architectures"] == ["arm64"]
     assert function["Handler"] == contract.HANDLER
@@ -182,7 +182,7 @@ def test_newest_python_runtime_aws_cdk_lib_knows_is_used() -> None:
 
 
 def test_function_environment_is_exactly_the_contract(default_stack: Synthesised) -> None:
-    variables = default_stack.only(FUNCTION)["Properties"]["Environment"]["Variables"]
+    variables = default_stack.api_function()["Properties"]["Environment"]["Variables"]
     table_id = _logical_id(default_stack, TABLE)
     assert variables == {
         "TABLE_NAME": {"Ref": table_id},
@@ -198,7 +198,7 @@ def test_function_environment_is_exactly_the_contract(default_stack: Synthesised
 def test_log_level_option_sets_powertools_and_lambda_levels_together(
     options_stack: Synthesised,
 ) -> None:
-    function = options_stack.only(FUNCTION)["Properties"]
+    function = options_stack.api_function()["Properties"]
     assert function["Environment"]["Variables"]["POWERTOOLS_LOG_LEVEL"] == "DEBUG"
     assert function["Environment"]["Variables"]["CORS_ALLOW_ORIGIN"] == "https://app.example.com"
     assert function["LoggingConfig"]["ApplicationLogLevel"] == "DEBUG"
@@ -209,7 +209,7 @@ def test_function_uses_the_dependencies_layer_built_for_its_runtime_and_architec
     default_stack: Synthesised,
 ) -> None:
     layer_id = _logical_id(default_stack, "AWS::Lambda::LayerVersion")
-    function = default_stack.only(FUNCTION)["Properties"]
+    function = default_stack.api_function()["Properties"]
     assert function["Layers"] == [{"Ref": layer_id}]
     layer = default_stack.only("AWS::Lambda::LayerVersion")["Properties"]
     assert layer["CompatibleRuntimes"] == ["python3.14"]
@@ -218,7 +218,7 @@ def test_function_uses_the_dependencies_layer_built_for_its_runtime_and_architec
 
 
 def test_function_asset_holds_only_the_application_package(default_stack: Synthesised) -> None:
-    s3_key = default_stack.only(FUNCTION)["Properties"]["Code"]["S3Key"]
+    s3_key = default_stack.api_function()["Properties"]["Code"]["S3Key"]
     asset_dir = default_stack.outdir / f"asset.{s3_key.removesuffix('.zip')}"
     files = sorted(str(p.relative_to(asset_dir)) for p in asset_dir.rglob("*") if p.is_file())
     assert files, f"no staged function asset in {asset_dir}"
@@ -259,7 +259,7 @@ def test_throwaway_stage_table_is_deleted_with_the_stack(options_stack: Synthesi
 
 
 def _function_role_statements(stack: Synthesised) -> list[dict[str, Any]]:
-    function = stack.only(FUNCTION)["Properties"]
+    function = stack.api_function()["Properties"]
     role_id = function["Role"]["Fn::GetAtt"][0]
     role = stack.template_json["Resources"][role_id]["Properties"]
     assert "ManagedPolicyArns" not in role  # no AWSLambdaBasicExecutionRole
@@ -306,7 +306,7 @@ def _list(value: Any) -> list[Any]:
 
 def test_every_log_group_has_a_retention(default_stack: Synthesised) -> None:
     groups = default_stack.resources("AWS::Logs::LogGroup")
-    assert len(groups) == 2  # function logs and API access logs
+    assert len(groups) == 3  # API function, stream function, API access logs
     for group in groups.values():
         assert group["Properties"]["RetentionInDays"] == 30
         assert group["DeletionPolicy"] == "Retain"
@@ -337,6 +337,12 @@ def test_alarms_watch_function_api_and_table_and_notify_the_topic(
         "products-api-dev-function-concurrency": ("AWS/Lambda", "ConcurrentExecutions", "Maximum"),
         "products-api-dev-api-5xx": ("AWS/ApiGateway", "5XXError", "Sum"),
         "products-api-dev-api-latency-p99": ("AWS/ApiGateway", "Latency", None),
+        "products-api-dev-events-iterator-age": ("AWS/Lambda", "IteratorAge", "Maximum"),
+        "products-api-dev-events-failed-records": (
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            "Maximum",
+        ),
     }
     math = {
         "products-api-dev-api-4xx-rate",
@@ -455,9 +461,19 @@ def test_outputs_name_the_api_url_table_function_topic_and_dashboard(
 ) -> None:
     outputs = default_stack.template_json["Outputs"]
     # Exactly one URL output, named ApiUrl: `make deploy` writes it to cdk-outputs/<stage>.json.
-    assert set(outputs) == {"ApiUrl", "TableName", "FunctionName", "AlarmTopicArn", "DashboardName"}
+    assert set(outputs) == {
+        "ApiUrl",
+        "TableName",
+        "FunctionName",
+        "AlarmTopicArn",
+        "DashboardName",
+        "EventBusName",
+        "EventBusArn",
+        "EventSchemaRegistryName",
+        "EventsFailedRecordsQueueUrl",
+    }
     assert outputs["TableName"]["Value"] == {"Ref": _logical_id(default_stack, TABLE)}
-    assert outputs["FunctionName"]["Value"] == {"Ref": _logical_id(default_stack, FUNCTION)}
+    assert outputs["FunctionName"]["Value"] == {"Ref": default_stack.api_function_id}
     assert outputs["AlarmTopicArn"]["Value"] == {
         "Ref": _logical_id(default_stack, "AWS::SNS::Topic")
     }
@@ -529,11 +545,11 @@ def test_production_stage_shifts_traffic_by_canary(synth: SynthFactory) -> None:
 def test_reserved_and_provisioned_concurrency_follow_the_stage(
     default_stack: Synthesised, options_stack: Synthesised
 ) -> None:
-    assert default_stack.only(FUNCTION)["Properties"]["ReservedConcurrentExecutions"] == 10
+    assert default_stack.api_function()["Properties"]["ReservedConcurrentExecutions"] == 10
     assert (
         "ProvisionedConcurrencyConfig" not in default_stack.only("AWS::Lambda::Alias")["Properties"]
     )
-    assert options_stack.only(FUNCTION)["Properties"]["ReservedConcurrentExecutions"] == 50
+    assert options_stack.api_function()["Properties"]["ReservedConcurrentExecutions"] == 50
     alias = options_stack.only("AWS::Lambda::Alias")["Properties"]
     assert alias["ProvisionedConcurrencyConfig"] == {"ProvisionedConcurrentExecutions": 2}
 

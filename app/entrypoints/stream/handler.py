@@ -1,0 +1,138 @@
+"""Composition root and Lambda entry point of the events pipeline:
+``app.entrypoints.stream.handler.handler``, fed by the table's DynamoDB stream.
+
+Each stream record becomes at most one domain event (:func:`app.domain.events.event_for_change`);
+the batch's events are published together (so ``PutEvents`` carries up to 10 at a time), and the
+response names, through Powertools' batch utility (``ReportBatchItemFailures``), only the records
+whose event could not be delivered or that could not be read at all. Lambda then retries from the
+first of those, so a change is published at least once and never skipped.
+
+Like the API's handler module, the object graph is built once per container on the first call.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any, cast
+
+import botocore.config
+import botocore.session
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from app import contract
+from app.adapters.dynamodb_product_repository import product_from_item
+from app.adapters.eventbridge_event_publisher import EventBridgeEventPublisher
+from app.domain import events
+from app.domain.model import Product
+from app.domain.ports import EventPublisher
+
+StreamHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+
+class UndeliveredChange(Exception):
+    """A record's event could not be delivered; Lambda retries the record."""
+
+
+def event_of_record(record: dict[str, Any]) -> events.ProductEvent | None:
+    """The domain event for one DynamoDB Streams record (as Lambda delivers it), if any.
+
+    Only the public product fields of the images are read: attributes the store keeps for its
+    own purposes never reach consumers, and a rewrite that changes only those yields no event.
+    """
+    change = record["dynamodb"]
+    before = _product(change.get("OldImage"))
+    after = _product(change.get("NewImage"))
+    observed_at = datetime.fromtimestamp(float(change["ApproximateCreationDateTime"]), timezone.utc)
+    return events.event_for_change(before, after, observed_at)
+
+
+def _product(image: dict[str, Any] | None) -> Product | None:
+    return product_from_item(image) if image else None
+
+
+def build_handler(
+    publisher: EventPublisher, *, service_name: str = contract.SERVICE_NAME
+) -> StreamHandler:
+    """A Lambda handler that publishes the events of a stream batch through ``publisher``."""
+    logger = Logger(service=service_name)
+    # The whole batch failing is reported like a partial failure (not raised): Lambda bisects and
+    # retries it the same way, and the function's error metric stays about bugs.
+    processor = BatchProcessor(
+        event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False
+    )
+
+    @logger.inject_lambda_context(log_event=False)
+    def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        records: list[dict[str, Any]] = event.get("Records", [])
+        unreadable: set[str] = set()
+        record_events: dict[str, events.ProductEvent] = {}
+        for record in records:
+            try:
+                product_event = event_of_record(record)
+            except (KeyError, TypeError, ValueError):
+                # Logged without the images: they hold product data.
+                logger.exception(
+                    "unreadable stream record", extra={"stream_event_id": record.get("eventID")}
+                )
+                unreadable.add(record.get("eventID", ""))
+                continue
+            if product_event is not None:
+                record_events[record["eventID"]] = product_event
+        undelivered = publisher.publish(list(record_events.values())) if record_events else set()
+
+        def check(record: DynamoDBRecord) -> None:
+            product_event = record_events.get(record.event_id or "")
+            if record.event_id in unreadable:
+                raise UndeliveredChange(f"record {record.event_id} could not be read")
+            if product_event is not None and product_event.eventId in undelivered:
+                raise UndeliveredChange(f"event {product_event.eventId} was not delivered")
+
+        response = process_partial_response(event, check, processor, context)
+        logger.info(
+            "stream batch handled",
+            extra={
+                "records": len(records),
+                "events": len(record_events),
+                "failed_records": len(response.get("batchItemFailures", [])),
+            },
+        )
+        return cast(dict[str, Any], response)
+
+    return cast(StreamHandler, handle)
+
+
+def create_events_client() -> Any:
+    """The container's one EventBridge client (botocore directly: boto3 only adds import time)."""
+    config = botocore.config.Config(
+        connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3}
+    )
+    return botocore.session.get_session().create_client("events", config=config)
+
+
+@functools.cache
+def build_handler_from_environment() -> StreamHandler:
+    """The production object graph (built once per container), configured by the environment."""
+    bus_name = os.environ.get(contract.ENV_EVENT_BUS_NAME, "")
+    if not bus_name:
+        raise RuntimeError(
+            f"Invalid function configuration: {contract.ENV_EVENT_BUS_NAME} is not set"
+        )
+    publisher = EventBridgeEventPublisher(create_events_client(), bus_name, contract.EVENT_SOURCE)
+    return build_handler(
+        publisher, service_name=os.environ.get("POWERTOOLS_SERVICE_NAME", contract.SERVICE_NAME)
+    )
+
+
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """The Lambda entry point: builds the object graph on the first call, then reuses it."""
+    return build_handler_from_environment()(event, context)
