@@ -17,7 +17,7 @@ from moto import mock_aws
 
 from app.adapters.dynamodb_product_repository import DynamoDBProductRepository
 from app.domain.exceptions import ProductNotFound, VersionConflict
-from app.domain.model import Product, ProductChanges, format_timestamp
+from app.domain.model import Origin, Product, ProductChanges, format_timestamp
 from local_api.event_stream import LocalEventBus, StreamPoller, local_pipeline
 from local_api.storage import ensure_table
 from tests.support.dynamodb_local import dynamodb_local
@@ -62,6 +62,16 @@ def drain(poller: StreamPoller, bus: LocalEventBus, expected: int) -> list[dict[
     return bus.events()
 
 
+def request_id() -> str:
+    """A fresh API request id, as the entry point passes one with every write."""
+    return str(uuid.uuid4())
+
+
+def origin() -> Origin:
+    """The origin of a create that sent no Idempotency-Key."""
+    return Origin(request_id())
+
+
 def product(name: str, description: str | None = None) -> Product:
     return Product(str(uuid.uuid4()), name, description, T0, T0, 1)
 
@@ -72,10 +82,10 @@ def test_a_crud_sequence_yields_exactly_its_events_in_order(
     repository, poller, bus = pipeline
     lamp = product("Lamp", "Warm light")
     later = T0 + timedelta(seconds=5)
-    repository.add(lamp)
-    repository.update(lamp.product_id, ProductChanges(name="Desk lamp"), later, 1)
-    repository.update(lamp.product_id, ProductChanges(description=None), later, 2)
-    repository.update(lamp.product_id, ProductChanges(name="Desk lamp"), later, 3)
+    repository.add(lamp, origin())
+    repository.update(lamp.product_id, ProductChanges(name="Desk lamp"), later, 1, request_id())
+    repository.update(lamp.product_id, ProductChanges(description=None), later, 2, request_id())
+    repository.update(lamp.product_id, ProductChanges(name="Desk lamp"), later, 3, request_id())
     repository.delete(lamp.product_id, 4)
 
     delivered = drain(poller, bus, 5)
@@ -114,9 +124,9 @@ def test_rejected_writes_publish_nothing(
 ) -> None:
     repository, poller, bus = pipeline
     lamp = product("Lamp")
-    repository.add(lamp)
+    repository.add(lamp, origin())
     with pytest.raises(VersionConflict):
-        repository.update(lamp.product_id, ProductChanges(name="X"), T0, 7)
+        repository.update(lamp.product_id, ProductChanges(name="X"), T0, 7, request_id())
     with pytest.raises(VersionConflict):
         repository.delete(lamp.product_id, 7)
     with pytest.raises(ProductNotFound):
@@ -133,10 +143,10 @@ def test_changes_made_before_the_pipeline_started_are_not_replayed(
     ensure_table(client, table_name)
     first_poller, _ = local_pipeline(endpoint, table_name, REGION)  # switches the stream on
     repository = DynamoDBProductRepository(client, table_name)
-    repository.add(product("Before"))
+    repository.add(product("Before"), origin())
     first_poller.poll_once()
 
     poller, bus = local_pipeline(endpoint, table_name, REGION)
-    repository.add(product("After"))
+    repository.add(product("After"), origin())
 
     assert [e["detail"]["product"]["name"] for e in drain(poller, bus, 1)] == ["After"]
