@@ -172,3 +172,19 @@ def test_request_metrics_validate_like_powertools_and_keep_every_value() -> None
     assert metrics.metric_set["Sold"]["Value"] == [1.0, 2.0, 3.0]
     assert metrics.metric_set["Sold"]["Unit"] == "Count"
     metrics.clear_metrics()
+
+
+def test_high_resolution_metrics_say_so_in_the_access_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from app.entrypoints.api.telemetry import AccessLog, RequestMetrics
+
+    metrics = RequestMetrics(namespace="Shop", service="shop")
+    metrics.clear_metrics()
+    metrics.add_metric(name="Fast", unit="Count", value=1, resolution=1)
+    AccessLog(metrics, "shop", "Shop").write("req-1", "GET", "/products", 200, 1.0)
+
+    (line,) = _lines(capsys.readouterr().out)
+    (definition,) = line["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+    assert definition == {"Name": "Fast", "Unit": "Count", "StorageResolution": 1}
+    assert line["Fast"] == [1.0]

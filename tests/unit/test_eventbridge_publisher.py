@@ -220,3 +220,21 @@ def test_an_event_too_large_for_eventbridge_is_reported_without_a_request(
     huge = created(0, description="é" * 140_000)  # 280 KB of UTF-8
 
     assert publisher_on(client).publish([huge]) == {huge.eventId}
+
+
+def test_nothing_to_publish_sends_no_request(stubbed: tuple[Any, Stubber]) -> None:
+    client, _ = stubbed  # the Stubber fails the test on any request it was not told to expect
+
+    assert list(batches([])) == []
+    assert publisher_on(client).publish([]) == set()
+
+
+def test_an_answer_that_does_not_match_the_request_counts_as_undelivered(
+    stubbed: tuple[Any, Stubber],
+) -> None:
+    client, stubber = stubbed
+    for _ in range(3):  # one entry result for two entries: which one went through is unknown
+        expect(stubber, {"FailedEntryCount": 0, "Entries": [{"EventId": "eb-0"}]}, ["a", "b"])
+    sent = [created(0), created(1)]
+
+    assert publisher_on(client).publish(sent) == {e.eventId for e in sent}

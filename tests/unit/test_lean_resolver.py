@@ -79,3 +79,15 @@ def test_cors_config_is_refused() -> None:
     app = LeanRestResolver(cors=CORSConfig())
     with pytest.raises(RuntimeError, match="CORS"):
         app.resolve(rest_event("GET", "/products"), CONTEXT)
+
+
+def test_headers_set_to_none_are_left_out() -> None:
+    app = LeanRestResolver()
+
+    @app.get("/unset")
+    def unset() -> Response[Any]:
+        headers: dict[str, Any] = {"X-Kept": "1", "X-Unset": None}
+        return Response(204, None, "", headers=headers)
+
+    headers = app.resolve(rest_event("GET", "/unset"), CONTEXT)["multiValueHeaders"]
+    assert headers["X-Kept"] == ["1"] and "X-Unset" not in headers

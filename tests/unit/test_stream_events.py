@@ -6,6 +6,7 @@ import dataclasses
 import subprocess  # nosec B404
 import sys
 from collections.abc import Callable
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -279,3 +280,7 @@ def test_the_lambda_entry_point_publishes_to_the_configured_bus(
         module.build_handler_from_environment.cache_clear()
 
     assert response == {"batchItemFailures": []}
+
+
+def test_a_change_with_no_product_before_or_after_is_no_event() -> None:
+    assert events.event_for_change(None, None, datetime(2026, 11, 24, tzinfo=timezone.utc)) is None
