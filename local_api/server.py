@@ -122,6 +122,13 @@ def banner(url: str, key_pair: KeyPair, region: str, storage: str) -> str:
     )
 
 
+def print_line(line: str) -> None:
+    """One line on stdout in a single write: the access log on stderr shares the terminal (or
+    file) from other threads, and ``print`` writes the text and its newline separately."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
 @contextlib.contextmanager
 def domain_events(
     gateway: LocalGateway, endpoint_url: str | None, region: str, url: str
@@ -138,7 +145,7 @@ def domain_events(
             os.environ["TABLE_NAME"],
             region,
             lock=gateway.invoke_lock,
-            echo=lambda line: print(line, flush=True),
+            echo=print_line,
         )
     except (StreamUnavailable, BotoCoreError, ClientError) as error:
         # The API itself still works; say plainly that no events will be published.
