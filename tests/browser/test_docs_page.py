@@ -27,11 +27,16 @@ class DocsPage:
         block = self.page.locator(f".opblock-{method.lower()}").filter(
             has=self.page.locator(f'.opblock-summary-path[data-path="{path}"]')
         )
-        if not block.locator(".opblock-body").count():
+        expect(block).to_be_visible(timeout=TIMEOUT_MS)  # the page renders asynchronously
+        if not block.locator(".opblock-body").is_visible():
             block.locator(".opblock-summary").first.click()
         try_out = block.get_by_role("button", name="Try it out")
-        if try_out.count():
+        cancel = block.get_by_role("button", name="Cancel")
+        # Wait for the expanded block before deciding: a count() right after the click races it.
+        expect(try_out.or_(cancel).first).to_be_visible(timeout=TIMEOUT_MS)
+        if try_out.is_visible():
             try_out.click()
+        expect(cancel).to_be_visible(timeout=TIMEOUT_MS)  # in "Try it out" mode: inputs editable
         return block
 
     def execute(
