@@ -8,18 +8,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import subprocess  # nosec B404
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-READY_MARKER = "Local API listening on "
+# The same launcher as the e2e tests: `python -m local_api` on a free port, stopped with SIGTERM.
+from tests.e2e.conftest import running_local_api, server_environment
 
 
 def chromium_path() -> str:
@@ -32,52 +27,12 @@ def chromium_path() -> str:
     return path
 
 
-def start_local_api(log_path: Path, env: dict[str, str]) -> tuple[str, subprocess.Popen[bytes]]:
-    """``python -m local_api --port 0`` (a free port); returns (URL, process) once it serves."""
-    command = [sys.executable, "-m", "local_api", "--port", "0"]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(  # nosec B603
-            command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        for line in log_path.read_text(errors="replace").splitlines():
-            if line.startswith(READY_MARKER):
-                return line[len(READY_MARKER) :].strip(), process
-        time.sleep(0.05)
-    stop(process)
-    pytest.fail("the local API did not start:\n" + log_path.read_text(errors="replace")[-4000:])
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM (the server shuts down like on Ctrl-C), then kill if it hangs."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def server_environment(**overrides: str) -> dict[str, str]:
-    """This environment without AWS settings (so the server uses its own defaults), + overrides."""
-    env = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
-    env["PYTHONPATH"] = str(PROJECT_ROOT)
-    env.update(overrides)
-    return env
-
-
 @pytest.fixture(scope="session")
 def local_api_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A local API with the default key pair, exactly what a developer's ``make run`` serves."""
-    url, process = start_local_api(
-        tmp_path_factory.mktemp("local-api") / "server.log", server_environment()
-    )
-    try:
+    log_path = tmp_path_factory.mktemp("local-api") / "server.log"
+    with running_local_api(log_path, env=server_environment()) as (url, _):
         yield url
-    finally:
-        stop(process)
 
 
 @pytest.fixture(scope="session")
