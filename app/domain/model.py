@@ -8,7 +8,6 @@ import enum
 import hashlib
 import json
 import re
-import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -27,8 +26,13 @@ PAGE_SIZE_FIELD = "page_size"
 CHANGES_FIELD = "changes"
 
 # Control characters (Cc) break logs and UIs; lone surrogates (Cs) cannot even be stored as UTF-8.
-_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cs"})
-_DESCRIPTION_ALLOWED_CONTROLS = frozenset("\n\r\t")
+# Both categories are fixed ranges (Unicode's stability policy freezes Cc; Cs is the surrogate
+# block), so a regular expression finds them in C instead of a category lookup per character.
+# A test checks these classes against ``unicodedata`` for every code point.
+FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cs"})
+DESCRIPTION_ALLOWED_CONTROLS = frozenset("\n\r\t")
+_FORBIDDEN_IN_NAME = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_FORBIDDEN_IN_DESCRIPTION = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # Fixed forever: ids of products created with an Idempotency-Key are UUIDv5 names under it, so a
 # changed namespace would make every earlier key create a second product.
@@ -124,7 +128,9 @@ def utc_now() -> datetime:
 def format_timestamp(moment: datetime) -> str:
     """ISO 8601 UTC with fixed millisecond precision, e.g. ``2026-11-22T10:00:00.123Z``."""
     # isoformat: ~2x faster than strftime; this runs twice per product in every response.
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")[:-6] + "Z"
+    if moment.tzinfo is not timezone.utc:
+        moment = moment.astimezone(timezone.utc)
+    return moment.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def parse_timestamp(text: str) -> datetime:
@@ -132,7 +138,8 @@ def parse_timestamp(text: str) -> datetime:
 
     fromisoformat is ~50x faster than strptime (0.2 vs 11 us): a page of 50 products parses 100.
     """
-    return datetime.fromisoformat(text).astimezone(timezone.utc)
+    moment = datetime.fromisoformat(text)  # "...Z" already gives timezone.utc
+    return moment if moment.tzinfo is timezone.utc else moment.astimezone(timezone.utc)
 
 
 def is_product_id(candidate: str) -> bool:
@@ -154,12 +161,6 @@ def request_fingerprint(request: object) -> str:
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
 
-def _has_forbidden_character(text: str, allowed: frozenset[str] = frozenset()) -> bool:
-    return any(
-        unicodedata.category(char) in _FORBIDDEN_CATEGORIES and char not in allowed for char in text
-    )
-
-
 def normalise_name(name: object) -> tuple[str | None, list[FieldError]]:
     """A candidate name trimmed (None if it is not a usable string) and the rules it breaks."""
     if not isinstance(name, str):
@@ -170,7 +171,7 @@ def normalise_name(name: object) -> tuple[str | None, list[FieldError]]:
     # Too long is reason enough; scanning megabytes character by character would only burn CPU.
     if len(trimmed) > NAME_MAX_LENGTH:
         return trimmed, [FieldError("name", f"must be at most {NAME_MAX_LENGTH} characters")]
-    if _has_forbidden_character(trimmed):
+    if _FORBIDDEN_IN_NAME.search(trimmed):
         return trimmed, [FieldError("name", "must not contain control characters")]
     return trimmed, []
 
@@ -183,7 +184,7 @@ def description_errors(description: object) -> list[FieldError]:
         return [FieldError("description", "must be a string or null")]
     if len(description) > DESCRIPTION_MAX_LENGTH:
         return [FieldError("description", f"must be at most {DESCRIPTION_MAX_LENGTH} characters")]
-    if _has_forbidden_character(description, _DESCRIPTION_ALLOWED_CONTROLS):
+    if _FORBIDDEN_IN_DESCRIPTION.search(description):
         return [
             FieldError(
                 "description", "must not contain control characters other than newlines and tabs"

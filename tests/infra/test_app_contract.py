@@ -87,17 +87,13 @@ def test_function_environment_satisfies_the_app_settings(
     assert (
         settings.metrics_namespace == handler_module.METRICS_NAMESPACE == contract.METRICS_NAMESPACE
     )
-    read_by_app = {
-        field.validation_alias
-        for field in handler_module.Settings.model_fields.values()
-        if field.validation_alias
-    }
+    read_by_app = {variable for variable, *_ in handler_module.SETTINGS_VARIABLES.values()}
     app_specific = {name for name in variables if not name.startswith("POWERTOOLS_")}
     assert app_specific <= read_by_app, app_specific - read_by_app
     required = {
-        field.validation_alias
-        for field in handler_module.Settings.model_fields.values()
-        if field.is_required()
+        variable
+        for variable, default, *_ in handler_module.SETTINGS_VARIABLES.values()
+        if default is None
     }
     assert required <= set(variables), required - set(variables)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -254,3 +255,15 @@ def test_keyed_create_after_its_product_was_deleted_creates_it_again(
     command_handlers.delete_product(commands.DeleteProduct(first.product_id), repository)
     again = command_handlers.create_product(keyed(), repository)
     assert not again.replayed and again.product.product_id == first.product_id
+
+
+def test_the_character_rules_are_exactly_the_forbidden_unicode_categories() -> None:
+    # The rules search with regular expressions (fast); the categories are what they mean.
+    for code_point in range(0x110000):
+        char = chr(code_point)
+        forbidden = unicodedata.category(char) in model.FORBIDDEN_CATEGORIES
+        name_ok = not model.normalise_name(f"a{char}a")[1]
+        description_ok = not model.description_errors(char)
+        assert name_ok is not forbidden, hex(code_point)
+        allowed_in_description = char in model.DESCRIPTION_ALLOWED_CONTROLS
+        assert description_ok is (not forbidden or allowed_in_description), hex(code_point)

@@ -59,6 +59,16 @@ def test_missing_table_name_is_a_clear_configuration_error(
         handler_module.Settings.from_environment()
 
 
+def test_every_invalid_setting_is_named_in_one_error() -> None:
+    environment = {"TABLE_NAME": "ab", "POWERTOOLS_SERVICE_NAME": ""}
+    with pytest.raises(RuntimeError) as failure:
+        handler_module.Settings.from_environment(environment)
+    assert str(failure.value) == (
+        "Invalid function configuration: TABLE_NAME must be 3 to 255 characters;"
+        " POWERTOOLS_SERVICE_NAME must be 1 to 1024 characters"
+    )
+
+
 def test_settings_default_observability_names(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TABLE_NAME", "t-1")
     monkeypatch.delenv("POWERTOOLS_SERVICE_NAME")

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler import CORSConfig, Response
 from aws_lambda_powertools.shared.cookies import Cookie
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from app.entrypoints.api.lean_resolver import LeanRestResolver
+from app.entrypoints.api.lean_resolver import LeanRestResolver, RestEvent
 from tests.events import FakeLambdaContext, rest_event
 
 CONTEXT = cast(LambdaContext, FakeLambdaContext())
@@ -91,3 +91,17 @@ def test_headers_set_to_none_are_left_out() -> None:
 
     headers = app.resolve(rest_event("GET", "/unset"), CONTEXT)["multiValueHeaders"]
     assert headers["X-Kept"] == ["1"] and "X-Unset" not in headers
+
+
+def test_request_headers_are_read_by_lower_case_name_with_every_value() -> None:
+    event = rest_event("GET", "/raw")
+    event["headers"] = {"X-Key": "b", "Content-Type": "application/json"}
+    event["multiValueHeaders"] = {"X-Key": ["a"], "x-key": ["b"]}
+    request = RestEvent(event)
+
+    assert request.headers["content-type"] == "application/json"
+    assert request.header_values("x-KEY") == ["a", "b"]
+    assert request.header_values("X-Missing") == []
+    # Without multi-value headers (direct invocations), the single value still counts.
+    del event["multiValueHeaders"]
+    assert RestEvent(event).header_values("X-Key") == ["b"]

@@ -15,7 +15,7 @@ import functools
 import re
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
@@ -26,19 +26,44 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 _RouteTable = dict[str, list[tuple[re.Pattern[str], Callable[..., Any]]]]
 
 
-class _RestEvent(APIGatewayProxyEvent):
-    """Powertools' REST event, with the case-insensitive headers built once per request."""
+class RestEvent(APIGatewayProxyEvent):
+    """Powertools' REST event, with headers keyed by lower-case name, built once per request.
+
+    Powertools builds a case-insensitive mapping on every access to ``headers``; routes read
+    headers more than once, always by their lower-case names.
+    """
 
     @functools.cached_property
     def headers(self) -> dict[str, str]:
-        """Powertools rebuilds this mapping on every access; routes read it more than once."""
-        return super().headers
+        """Each header's (last) value by lower-case name."""
+        return {name.lower(): value for name, value in (self.get("headers") or {}).items()}
+
+    def header_values(self, name: str) -> list[str]:
+        """Every value of the header ``name`` (any case): one sent twice must not lose one."""
+        wanted = name.lower()
+        if wanted not in self.headers:  # API Gateway lists every header in both mappings
+            return []
+        values = [
+            value
+            for given, given_values in (self.get("multiValueHeaders") or {}).items()
+            if given.lower() == wanted
+            for value in given_values or ()
+        ]
+        if values:
+            return values
+        value = self.headers.get(wanted)
+        return [] if value is None else [value]
 
 
 class LeanRestResolver(APIGatewayRestResolver):
     """An ``APIGatewayRestResolver`` whose ``resolve`` only matches, calls and serialises."""
 
     _lean_routes: _RouteTable | None = None
+
+    @property
+    def current_request(self) -> RestEvent:
+        """The request being resolved (``current_event``, typed as this resolver makes it)."""
+        return cast(RestEvent, self.current_event)
 
     def _route_table(self) -> _RouteTable:
         """Routes by method, in Powertools' matching order (built on the first request)."""
@@ -56,7 +81,7 @@ class LeanRestResolver(APIGatewayRestResolver):
         """The proxy response for ``event``: the matching route's, or an exception handler's."""
         routes = self._lean_routes if self._lean_routes is not None else self._route_table()
         raw = event if isinstance(event, dict) else dict(event)
-        proxy_event = _RestEvent(raw, self._json_body_deserializer)
+        proxy_event = RestEvent(raw, self._json_body_deserializer)
         # Where Powertools keeps the request for ``app.current_event`` (as its own resolve does).
         BaseRouter.current_event = proxy_event
         BaseRouter.lambda_context = context

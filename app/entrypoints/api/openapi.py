@@ -16,12 +16,13 @@ import json
 from typing import Any, cast
 
 from aws_lambda_powertools import Logger, Metrics
+from pydantic import BaseModel
 
 from app import contract
 from app.domain import model
 from app.domain.ports import ProductRepository
-from app.entrypoints.api import routes, schemas
-from app.entrypoints.api.routes import JSON_MEDIA_TYPE
+from app.entrypoints.api import messages, routes, schemas
+from app.entrypoints.api.routes import JSON_MEDIA_TYPE, SCHEMA_REFERENCE_PREFIX
 
 # Where the deployed API lives: API Gateway's default endpoint, with the stage as the base path.
 DEPLOYED_SERVER: dict[str, Any] = {
@@ -158,6 +159,7 @@ def openapi_document(servers: list[dict[str, Any]] | None = None) -> dict[str, A
             security=[{"sigv4": []}],
         )
     )
+    _add_response_bodies(document)
     _add_request_bodies(document)
     _add_parameters(document)
     _describe_responses(document)
@@ -167,20 +169,31 @@ def openapi_document(servers: list[dict[str, Any]] | None = None) -> dict[str, A
     return document
 
 
-def _add_request_bodies(document: dict[str, Any]) -> None:
-    # The routes read their bodies themselves (see ``schemas``): the same models go in here.
+def _add_component(document: dict[str, Any], body_model: type[BaseModel]) -> str:
+    """Add ``body_model`` (and the models it nests) to the components; its name."""
     schemas_section = document.setdefault("components", {}).setdefault("schemas", {})
+    schema = body_model.model_json_schema(ref_template=SCHEMA_REFERENCE_PREFIX + "{model}")
+    schemas_section.update(schema.pop("$defs", {}))
+    schemas_section[body_model.__name__] = schema
+    return body_model.__name__
+
+
+def _add_response_bodies(document: dict[str, Any]) -> None:
+    # The routes name their bodies' models (the function does not import pydantic): add them.
+    for body_model in (schemas.ProductResponse, schemas.ProductPageResponse, schemas.ErrorResponse):
+        _add_component(document, body_model)
+
+
+def _add_request_bodies(document: dict[str, Any]) -> None:
+    # The routes read their bodies themselves (see ``messages``): the models go in here.
     for path, method, request_model in (
         ("/products", "post", schemas.CreateProductRequest),
         ("/products/{product_id}", "put", schemas.UpdateProductRequest),
     ):
-        name = request_model.__name__
-        schemas_section[name] = request_model.model_json_schema(
-            ref_template="#/components/schemas/{model}"
-        )
+        name = _add_component(document, request_model)
         document["paths"][path][method]["requestBody"] = {
             "required": True,
-            "content": {JSON_MEDIA_TYPE: {"schema": {"$ref": f"#/components/schemas/{name}"}}},
+            "content": {JSON_MEDIA_TYPE: {"schema": {"$ref": SCHEMA_REFERENCE_PREFIX + name}}},
         }
 
 
@@ -204,7 +217,7 @@ def _add_parameters(document: dict[str, Any]) -> None:
             "in": "query",
             "required": False,
             "description": "The nextToken of the previous page, exactly as received",
-            "schema": {"type": "string", "pattern": schemas.NEXT_PAGE_PATTERN},
+            "schema": {"type": "string", "pattern": messages.NEXT_PAGE_PATTERN},
         },
     ]
     for method in ("put", "delete"):

@@ -7,13 +7,12 @@ The OpenAPI document is generated from the same resolver in ``openapi.py``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit
@@ -29,21 +28,20 @@ from app.domain.exceptions import (
     VersionConflict,
 )
 from app.domain.ports import ProductRepository
-from app.entrypoints.api import schemas
+from app.entrypoints.api import messages
 from app.entrypoints.api.lean_resolver import LeanRestResolver
 
 RETRY_AFTER_SECONDS = 1
 JSON_MEDIA_TYPE = "application/json"
+SCHEMA_REFERENCE_PREFIX = "#/components/schemas/"
 
 
 def _json_response(
-    status: HTTPStatus, body: Any, headers: dict[str, str] | None = None
+    status: HTTPStatus, body: str, headers: dict[str, str] | None = None
 ) -> Response[str]:
+    """A response whose body is already encoded JSON."""
     return Response(
-        status_code=status.value,
-        content_type=JSON_MEDIA_TYPE,
-        body=json.dumps(body, separators=(",", ":")),
-        headers=headers,
+        status_code=status.value, content_type=JSON_MEDIA_TYPE, body=body, headers=headers
     )
 
 
@@ -57,34 +55,39 @@ def _error(
     # unknown keys, or one huge key, still gets a body of a few KB.
     body: dict[str, Any] = {"message": _clipped(message)}
     if errors:
-        listed = errors[: schemas.MAX_FIELD_ERRORS]
+        listed = errors[: messages.MAX_FIELD_ERRORS]
         body["errors"] = [
             {"field": _clipped(e.field), "message": _clipped(e.message)} for e in listed
         ]
         if len(errors) > len(listed):
             body["omittedErrors"] = len(errors) - len(listed)
-    return _json_response(status, body, headers)
+    return _json_response(status, messages.encode_json(body), headers)
 
 
 def _clipped(text: str) -> str:
-    if len(text) <= schemas.MAX_ERROR_TEXT:
+    if len(text) <= messages.MAX_ERROR_TEXT:
         return text
-    return text[: schemas.MAX_ERROR_TEXT - 3] + "..."
+    return text[: messages.MAX_ERROR_TEXT - 3] + "..."
 
 
 def _product_response(
-    product: model.Product, status: HTTPStatus = HTTPStatus.OK, **headers: str
+    product: model.Product,
+    status: HTTPStatus = HTTPStatus.OK,
+    headers: dict[str, str] | None = None,
 ) -> Response[str]:
-    return _json_response(
-        status,
-        schemas.product_to_json(product),
-        {"ETag": schemas.etag(product.version), **headers},
-    )
+    headers = {} if headers is None else headers
+    headers["ETag"] = messages.etag(product.version)
+    return _json_response(status, messages.product_json(product), headers)
 
 
-def _documented(description: str, body_model: type[Any] = schemas.ErrorResponse) -> OpenAPIResponse:
-    """An OpenAPI response entry whose JSON body is ``body_model``."""
-    return {"description": description, "content": {JSON_MEDIA_TYPE: {"model": body_model}}}
+def _documented(description: str, body_schema: str = "ErrorResponse") -> OpenAPIResponse:
+    """An OpenAPI response entry whose JSON body is the ``schemas`` model named ``body_schema``.
+
+    Named, not imported: the models are pydantic, which the function does not import; ``openapi``
+    adds them to the document's components.
+    """
+    reference = {"$ref": f"{SCHEMA_REFERENCE_PREFIX}{body_schema}"}
+    return {"description": description, "content": {JSON_MEDIA_TYPE: {"schema": reference}}}
 
 
 _ERROR_RESPONSES: dict[int, OpenAPIResponse] = {
@@ -114,16 +117,16 @@ def cors_headers(allow_origin: str) -> dict[str, str]:
 ErrorResponder = Callable[[Any, Logger], Response[str]]
 
 
-def _bad_request(error: schemas.BadRequest, logger: Logger) -> Response[str]:
+def _bad_request(error: messages.BadRequest, logger: Logger) -> Response[str]:
     return _error(HTTPStatus.BAD_REQUEST, error.message, error.errors)
 
 
 def _rule_broken(error: ValidationFailed, logger: Logger) -> Response[str]:
-    errors = schemas.client_field_errors(error.errors)
+    errors = messages.client_field_errors(error.errors)
     return _error(HTTPStatus.BAD_REQUEST, "Request breaks product rules", errors)
 
 
-def _not_json(error: schemas.UnsupportedMediaType, logger: Logger) -> Response[str]:
+def _not_json(error: messages.UnsupportedMediaType, logger: Logger) -> Response[str]:
     return _error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, str(error))
 
 
@@ -135,16 +138,16 @@ def _stale(error: VersionConflict, logger: Logger) -> Response[str]:
     return _error(
         HTTPStatus.PRECONDITION_FAILED,
         f"Product is at version {error.actual}, not {error.expected}",
-        headers={"ETag": schemas.etag(error.actual)},
+        headers={"ETag": messages.etag(error.actual)},
     )
 
 
 def _key_reused(error: IdempotencyKeyReused, logger: Logger) -> Response[str]:
     return _error(
         HTTPStatus.UNPROCESSABLE_ENTITY,
-        f"{schemas.IDEMPOTENCY_KEY_HEADER} was already used for another request;"
+        f"{messages.IDEMPOTENCY_KEY_HEADER} was already used for another request;"
         " send a new key with a new request",
-        [FieldError(schemas.IDEMPOTENCY_KEY_HEADER, "was used for another request")],
+        [FieldError(messages.IDEMPOTENCY_KEY_HEADER, "was used for another request")],
     )
 
 
@@ -164,9 +167,9 @@ def _bug(error: Exception, logger: Logger) -> Response[str]:
 
 # Powertools picks the entry of the error's nearest class, so ``Exception`` only catches the rest.
 ERROR_RESPONDERS: dict[type[Exception], ErrorResponder] = {
-    schemas.BadRequest: _bad_request,
+    messages.BadRequest: _bad_request,
     ValidationFailed: _rule_broken,
-    schemas.UnsupportedMediaType: _not_json,
+    messages.UnsupportedMediaType: _not_json,
     ProductNotFound: _missing,
     VersionConflict: _stale,
     IdempotencyKeyReused: _key_reused,
@@ -191,30 +194,21 @@ def build_resolver(
     metrics: Metrics,
     clock: command_handlers.Clock = model.utc_now,
     new_id: command_handlers.IdFactory = command_handlers.new_product_id,
-) -> APIGatewayRestResolver:
+) -> LeanRestResolver:
     """The Powertools resolver for the products API, bound to a repository."""
     # Powertools' validation is off on purpose: it costs ~280 ms of cold start (its OpenAPI models)
-    # and the routes parse their few inputs explicitly (see ``schemas``). No CORSConfig: it would
+    # and the routes parse their few inputs explicitly (see ``messages``). No CORSConfig: it would
     # add all preflight headers to every response (see ``cors_headers``). LeanRestResolver:
     # Powertools' resolver with a short per-request path (see its module).
     app = LeanRestResolver()
 
     def request_document() -> dict[str, Any]:
-        event = app.current_event
-        return schemas.read_json_object(event.headers, event.body, bool(event.is_base64_encoded))
-
-    def header_values(name: str) -> list[str]:
-        # Every value: a header sent twice must not quietly lose one of them.
-        event = app.current_event
-        values = event.multi_value_headers.get(name)
-        if values:
-            return list(values)
-        value = event.headers.get(name)
-        return [] if value is None else [value]
+        event = app.current_request
+        return messages.read_json_object(event.headers, event.body, bool(event.is_base64_encoded))
 
     def request_id() -> str:
         # API Gateway's id of this request: the same in every SDK retry of the request's write.
-        given = app.current_event.request_context.get("requestId")
+        given = (app.current_request.raw_event.get("requestContext") or {}).get("requestId")
         return given if isinstance(given, str) and given else commands.new_request_id()
 
     def count(metric: str) -> None:
@@ -225,28 +219,28 @@ def build_resolver(
         status_code=201,
         summary="Create a product",
         responses={
-            201: _documented("Created", schemas.ProductResponse),
+            201: _documented("Created", "ProductResponse"),
             **_ERROR_RESPONSES,
             **_UNSUPPORTED,
         },
     )
     def create() -> Response[str]:
-        event = app.current_event
+        event = app.current_request
         document = request_document()
-        body = schemas.parse_body(schemas.CreateProductRequest, document)
-        key = schemas.parse_idempotency_key(header_values(schemas.IDEMPOTENCY_KEY_HEADER))
+        name, description = messages.read_create_body(document)
+        key = messages.parse_idempotency_key(event.header_values(messages.IDEMPOTENCY_KEY_HEADER))
         idempotency = None
         if key is not None:
             identity = event.request_context.get("identity") or {}
             idempotency = commands.IdempotencyKey(
-                caller=schemas.caller_of(identity),
+                caller=messages.caller_of(identity),
                 key=key,
                 fingerprint=model.request_fingerprint(document),
             )
         created = command_handlers.create_product(
             commands.CreateProduct(
-                name=body.name,
-                description=body.description,
+                name=name,
+                description=description,
                 idempotency=idempotency,
                 request_id=request_id(),
             ),
@@ -257,41 +251,43 @@ def build_resolver(
         product = created.product
         headers = {"Location": f"/products/{product.product_id}"}
         if created.replayed:
-            headers[schemas.IDEMPOTENT_REPLAYED_HEADER] = "true"
+            headers[messages.IDEMPOTENT_REPLAYED_HEADER] = "true"
         else:
             count("ProductCreated")
-        return _product_response(product, HTTPStatus.CREATED, **headers)
+        return _product_response(product, HTTPStatus.CREATED, headers)
 
     @app.get(
         "/products",
         summary="List products, one page at a time",
         responses={
-            200: _documented("A page", schemas.ProductPageResponse),
+            200: _documented("A page", "ProductPageResponse"),
             **_ERROR_RESPONSES,
         },
     )
     def list_products() -> Response[str]:
-        event = app.current_event
-        page_size = schemas.parse_page_size(event.get_query_string_value("pageSize"))
+        event = app.current_request
+        page_size = messages.parse_page_size(event.get_query_string_value("pageSize"))
         # The page-size rule answers before the token is read (the order clients have always seen).
         if page_size_errors := model.page_size_errors(page_size):
             raise ValidationFailed(page_size_errors)
         next_token = event.get_query_string_value("nextToken")
-        after_id = schemas.decode_page_token(next_token) if next_token is not None else None
+        after_id = messages.decode_page_token(next_token) if next_token is not None else None
         page = command_handlers.list_products(
             commands.ListProducts(page_size=page_size, after_id=after_id), repository
         )
         count("ProductsListed")
-        body: dict[str, Any] = {"products": [schemas.product_to_json(p) for p in page.products]}
+        products = ",".join([messages.product_json(product) for product in page.products])
+        next_page = ""
         if page.continue_after is not None:
-            body["nextToken"] = schemas.encode_page_token(page.continue_after)
-        return _json_response(HTTPStatus.OK, body)
+            token = messages.encode_page_token(page.continue_after)
+            next_page = f',"nextToken":{messages.encode_json_string(token)}'
+        return _json_response(HTTPStatus.OK, f'{{"products":[{products}]{next_page}}}')
 
     @app.get(
         "/products/<product_id>",
         summary="Get a product",
         responses={
-            200: _documented("The product", schemas.ProductResponse),
+            200: _documented("The product", "ProductResponse"),
             503: _ERROR_RESPONSES[503],  # no input to reject: a malformed id is simply not found
             **_NOT_FOUND,
         },
@@ -305,7 +301,7 @@ def build_resolver(
         "/products/<product_id>",
         summary="Update a product's name and/or description",
         responses={
-            200: _documented("Updated", schemas.ProductResponse),
+            200: _documented("Updated", "ProductResponse"),
             **_ERROR_RESPONSES,
             **_NOT_FOUND,
             **_PRECONDITION,
@@ -313,14 +309,13 @@ def build_resolver(
         },
     )
     def update(product_id: str) -> Response[str]:
-        body = schemas.parse_body(schemas.UpdateProductRequest, request_document())
-        expected_version = schemas.parse_if_match(app.current_event.headers.get("if-match"))
-        sent = body.model_fields_set
+        name, description = messages.read_update_body(request_document())
+        expected_version = messages.parse_if_match(app.current_request.headers.get("if-match"))
         product = command_handlers.update_product(
             commands.UpdateProduct(
                 product_id=product_id,
-                name=body.name if "name" in sent and body.name is not None else commands.UNCHANGED,
-                description=body.description if "description" in sent else commands.UNCHANGED,
+                name=name,
+                description=description,
                 expected_version=expected_version,
                 request_id=request_id(),
             ),
@@ -341,7 +336,7 @@ def build_resolver(
         },
     )
     def delete(product_id: str) -> Response[str]:
-        expected_version = schemas.parse_if_match(app.current_event.headers.get("if-match"))
+        expected_version = messages.parse_if_match(app.current_request.headers.get("if-match"))
         command_handlers.delete_product(
             commands.DeleteProduct(product_id, expected_version), repository
         )

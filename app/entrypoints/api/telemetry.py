@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from aws_lambda_powertools import Metrics
@@ -23,6 +24,14 @@ ACCESS_MESSAGE = "request"
 HIGH_RESOLUTION = 1  # seconds; EMF only states StorageResolution for high-resolution metrics
 
 _MetricKey = tuple[tuple[str, str, int], ...]
+
+# Made once: ``json.dumps`` is a Python-level wrapper around these (five values per request).
+_encode_json = json.JSONEncoder().encode
+
+
+def _json_string(value: object) -> str:
+    """``value`` as JSON; strings (nearly always) straight through the C string encoder."""
+    return encode_basestring_ascii(value) if type(value) is str else _encode_json(value)
 
 
 class RequestMetrics(Metrics):
@@ -114,18 +123,18 @@ class AccessLog:
         duration_ms: float,
     ) -> None:
         """Print one line: level, message, service, the request's facts and any metrics (EMF)."""
-        dumps = json.dumps
+        dumps = _encode_json
         parts = [
             self._head,
-            dumps(correlation_id),
+            _json_string(correlation_id),
             ',"http_method":',
-            dumps(http_method),
+            _json_string(http_method),
             ',"resource":',
-            dumps(resource),
+            _json_string(resource),
             ',"status_code":',
             dumps(status_code),
             ',"duration_ms":',
-            dumps(round(duration_ms, 2)),
+            repr(round(duration_ms, 2)),
         ]
         metric_set = self._metric_set
         if metric_set:
@@ -137,7 +146,7 @@ class AccessLog:
                 parts += (',"_aws":{"Timestamp":', str(time.time_ns() // 1_000_000))
                 parts.append(self._directive(key))
                 for name, metric in metric_set.items():
-                    parts += (",", dumps(name), ":", dumps(metric["Value"]))
+                    parts += (",", _json_string(name), ":", dumps(metric["Value"]))
             metric_set.clear()
         parts.append("}\n")
         # Looked up on each call (not bound once), like Lambda's log capture expects.

@@ -8,15 +8,15 @@ import pytest
 
 from app.domain import model
 from app.domain.exceptions import FieldError
-from app.entrypoints.api import schemas
+from app.entrypoints.api import messages
 
 FIXED_ID = "3f1c7c7e-4b7a-4e8b-9b1a-0c2d3e4f5a6b"
 
 
 def test_page_token_round_trips_and_is_url_safe_without_padding() -> None:
-    token = schemas.encode_page_token(FIXED_ID)
+    token = messages.encode_page_token(FIXED_ID)
     assert token.isascii() and "=" not in token and "+" not in token and "/" not in token
-    assert schemas.decode_page_token(token) == FIXED_ID
+    assert messages.decode_page_token(token) == FIXED_ID
 
 
 @pytest.mark.parametrize(
@@ -35,8 +35,8 @@ def test_page_token_round_trips_and_is_url_safe_without_padding() -> None:
     ],
 )
 def test_page_token_decoding_is_strict_and_names_the_query_parameter(token: str) -> None:
-    with pytest.raises(schemas.BadRequest) as failure:
-        schemas.decode_page_token(token)
+    with pytest.raises(messages.BadRequest) as failure:
+        messages.decode_page_token(token)
     message = (
         "nextToken is not a well-formed page token; pass back a previous page's nextToken unchanged"
     )
@@ -49,7 +49,7 @@ def test_a_well_formed_token_is_accepted_whoever_built_it() -> None:
     other_id = "00000000-0000-4000-8000-000000000000"
     forged = base64.urlsafe_b64encode(b'{"v":1,"after":"' + other_id.encode() + b'"}')
 
-    assert schemas.decode_page_token(forged.decode().rstrip("=")) == other_id
+    assert messages.decode_page_token(forged.decode().rstrip("=")) == other_id
 
 
 def test_domain_rule_names_become_client_names_and_product_fields_keep_theirs() -> None:
@@ -58,7 +58,7 @@ def test_domain_rule_names_become_client_names_and_product_fields_keep_theirs() 
         FieldError(model.CHANGES_FIELD, "b"),
         FieldError("name", "c"),
     ]
-    assert schemas.client_field_errors(errors) == [
+    assert messages.client_field_errors(errors) == [
         FieldError("pageSize", "a"),
         FieldError("body", "b"),
         FieldError("name", "c"),
