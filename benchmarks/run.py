@@ -34,11 +34,11 @@ from benchmarks import lambda_env, workload  # noqa: E402  (needs ROOT on sys.pa
 
 OPERATIONS = ("create", "get", "update", "list", "delete")
 # Ours / floor. Overhead is handler time outside DynamoDB calls (what we add per request).
-OVERHEAD_BUDGETS = {"create": 13.5, "get": 12.0, "update": 11.0, "list": 9.0, "delete": 7.5}
+OVERHEAD_BUDGETS = {"create": 10.5, "get": 8.5, "update": 8.5, "list": 7.0, "delete": 5.5}
 COLD_BUDGETS = {
-    "import handler (project venv)": 1.3,
-    "import handler (Lambda packages)": 2.0,
-    "import + first request (moto server)": 2.8,
+    "import handler (project venv)": 1.0,
+    "import handler (Lambda packages)": 1.3,
+    "import + first request (moto server)": 2.5,
 }
 LOG_BYTES_BUDGET = 400  # bytes per successful request; exact, so an absolute budget
 LAYER_BUDGET_MB = 40.0

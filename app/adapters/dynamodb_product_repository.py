@@ -15,11 +15,9 @@ it can finish before the invocation's deadline (:func:`deadline`).
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import functools
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -76,14 +74,21 @@ class DeadlineExceeded(BotoCoreError):
     fmt = "No time left for another DynamoDB attempt before the deadline"
 
 
-@contextlib.contextmanager
-def deadline(seconds: float) -> Iterator[None]:
-    """Within this block, DynamoDB attempts start only if they can end ``seconds`` from now."""
-    token = _deadline.set(time.monotonic() + seconds)
-    try:
-        yield
-    finally:
-        _deadline.reset(token)
+class deadline:  # noqa: N801 - used like a function: ``with deadline(seconds):``
+    """Within this block, DynamoDB attempts start only if they can end ``seconds`` from now.
+
+    A class rather than ``contextlib.contextmanager``: it wraps every request, and a generator
+    costs several times more to enter and leave.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self._limit = time.monotonic() + seconds
+
+    def __enter__(self) -> None:
+        self._token = _deadline.set(self._limit)
+
+    def __exit__(self, *exc_info: object) -> None:
+        _deadline.reset(self._token)
 
 
 def table_definition(table_name: str) -> dict[str, Any]:
@@ -121,7 +126,7 @@ class DynamoDBProductRepository:
         if origin.fingerprint is not None:
             item[REQUEST_FINGERPRINT] = {"S": origin.fingerprint}
         try:
-            with _translated_errors():
+            with _TRANSLATED_ERRORS:
                 self._client.put_item(
                     TableName=self._table_name,
                     Item=item,
@@ -138,7 +143,7 @@ class DynamoDBProductRepository:
 
     def get(self, product_id: str) -> Product:
         """Strongly consistent read, so a client sees its own writes."""
-        with _translated_errors():
+        with _TRANSLATED_ERRORS:
             response = self._client.get_item(
                 TableName=self._table_name, Key=_key(product_id), ConsistentRead=True
             )
@@ -197,7 +202,7 @@ class DynamoDBProductRepository:
             condition += " AND #version = :expected"
             values[":expected"] = {"N": str(expected_version)}
         try:
-            with _translated_errors():
+            with _TRANSLATED_ERRORS:
                 response = self._client.update_item(
                     TableName=self._table_name,
                     Key=_key(product_id),
@@ -236,7 +241,7 @@ class DynamoDBProductRepository:
             values[":expected"] = {"N": str(expected_version)}
         optional: dict[str, Any] = {"ExpressionAttributeValues": values} if values else {}
         try:
-            with _translated_errors():
+            with _TRANSLATED_ERRORS:
                 self._client.delete_item(
                     TableName=self._table_name,
                     Key=_key(product_id),
@@ -266,7 +271,7 @@ class DynamoDBProductRepository:
         }
         if after_id is not None:
             arguments["ExclusiveStartKey"] = _key(after_id)
-        with _translated_errors():
+        with _TRANSLATED_ERRORS:
             response = self._client.scan(**arguments)
         products = [_from_item(item) for item in response.get("Items", [])]
         if len(products) > page_size:
@@ -295,18 +300,28 @@ def _is_condition_failure(error: ClientError) -> bool:
     return _error_code(error) == "ConditionalCheckFailedException"
 
 
-@contextlib.contextmanager
-def _translated_errors() -> Iterator[None]:
-    """DynamoDB throttling or outage -> RepositoryUnavailable; anything else propagates."""
-    try:
-        yield
-    except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
-        if code in _UNAVAILABLE_ERROR_CODES:
-            raise RepositoryUnavailable(code) from error
-        raise
-    except BotoCoreError as error:  # connection and read timeouts, endpoint errors
-        raise RepositoryUnavailable(type(error).__name__) from error
+class _TranslatedErrors:
+    """DynamoDB throttling or outage -> RepositoryUnavailable; anything else propagates.
+
+    One shared instance (it keeps no state), used as ``with _TRANSLATED_ERRORS:`` around each
+    DynamoDB call.
+    """
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, error_type: type[BaseException] | None, error: BaseException | None, _: object
+    ) -> None:
+        if isinstance(error, ClientError):
+            code = error.response.get("Error", {}).get("Code", "")
+            if code in _UNAVAILABLE_ERROR_CODES:
+                raise RepositoryUnavailable(code) from error
+        elif isinstance(error, BotoCoreError):  # connection and read timeouts, endpoint errors
+            raise RepositoryUnavailable(type(error).__name__) from error
+
+
+_TRANSLATED_ERRORS = _TranslatedErrors()
 
 
 def _raise_condition_failure(

@@ -13,7 +13,7 @@ import pytest
 
 from app import contract
 from app.entrypoints.api.handler import build_handler
-from tests.events import rest_event
+from tests.events import FakeLambdaContext, rest_event
 from tests.fakes import InMemoryProductRepository
 from tests.support.lambda_api import ApiClient, ApiResponse
 
@@ -188,3 +188,17 @@ def test_high_resolution_metrics_say_so_in_the_access_line(
     (definition,) = line["_aws"]["CloudWatchMetrics"][0]["Metrics"]
     assert definition == {"Name": "Fast", "Unit": "Count", "StorageResolution": 1}
     assert line["Fast"] == [1.0]
+
+
+def test_an_event_without_request_facts_still_gets_a_valid_access_line(
+    memory_repository: InMemoryProductRepository, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A hand-made invocation (no API Gateway): no request id or resource to report.
+    handler = build_handler(memory_repository)
+    event = {"httpMethod": "GET", "path": "/nowhere"}
+    response = handler(event, FakeLambdaContext())  # type: ignore[arg-type]
+
+    (entry,) = [e for e in _lines(capsys.readouterr().out) if e.get("message") == "request"]
+    assert response["statusCode"] == 404
+    assert (entry["correlation_id"], entry["http_method"], entry["resource"]) == (None, "GET", None)
+    assert entry["status_code"] == 404

@@ -8,6 +8,8 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.domain import command_handlers, commands, model
 from app.domain.exceptions import (
@@ -267,3 +269,20 @@ def test_the_character_rules_are_exactly_the_forbidden_unicode_categories() -> N
         assert name_ok is not forbidden, hex(code_point)
         allowed_in_description = char in model.DESCRIPTION_ALLOWED_CONTROLS
         assert description_ok is (not forbidden or allowed_in_description), hex(code_point)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.datetimes(
+        min_value=datetime(1, 1, 2),
+        max_value=datetime(9999, 12, 30),
+        timezones=st.sampled_from([timezone.utc, timezone(timedelta(hours=5, minutes=30))]),
+    )
+)
+def test_timestamps_are_iso_8601_utc_milliseconds_and_read_back(moment: datetime) -> None:
+    text = model.format_timestamp(moment)
+    expected = moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+    assert text == expected.removesuffix("+00:00") + "Z"
+    assert model.parse_timestamp(text) == moment.replace(
+        microsecond=moment.microsecond // 1000 * 1000
+    )

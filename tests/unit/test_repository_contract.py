@@ -10,7 +10,7 @@ class TestRepositoryContract(ProductRepositoryContract):
 
     @pytest.fixture
     def store_is_atomic_per_item(self, request: pytest.FixtureRequest) -> bool:
-        # moto applies UpdateItem without item-level locking, so two concurrent version increments
-        # can both read version 1 there (never in DynamoDB). The DynamoDB Local run of this same
-        # contract (tests/integration) checks the version under concurrency.
+        # moto applies UpdateItem without item-level locking: two concurrent updates can both read
+        # version 1 there (never in DynamoDB), or fail inside moto. The DynamoDB Local run of this
+        # same contract (tests/integration) runs them concurrently.
         return bool(request.node.callspec.params["repository"] != "dynamodb")

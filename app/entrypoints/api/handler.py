@@ -116,7 +116,9 @@ def build_handler(
         clock=clock,
         new_id=new_id,
     )
-    cors_headers = routes.cors_headers(cors_allow_origin)
+    cors = routes.cors_headers(cors_allow_origin)
+    allow_origin = cors["Access-Control-Allow-Origin"]
+    expose_headers = cors["Access-Control-Expose-Headers"]
     cold_start = True
 
     def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
@@ -132,8 +134,8 @@ def build_handler(
         with dynamodb_product_repository.deadline(budget):
             response = resolver.resolve(event, context)
         headers = response["multiValueHeaders"]
-        for name, value in cors_headers.items():
-            headers[name] = [value]
+        headers["Access-Control-Allow-Origin"] = [allow_origin]
+        headers["Access-Control-Expose-Headers"] = [expose_headers]
         # One access line per request; never headers, bodies or credentials.
         access_log.write(
             correlation_id,

@@ -25,6 +25,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 _RouteTable = dict[str, list[tuple[re.Pattern[str], Callable[..., Any]]]]
 
+# A REST proxy response (``statusCode``, ``body``, ``isBase64Encoded``, ``multiValueHeaders``).
+# Routes and exception handlers may return one directly instead of a Powertools ``Response``:
+# the hot paths of this API do, which saves building and then serialising a Response per request.
+ProxyResponse = dict[str, Any]
+
 
 class RestEvent(APIGatewayProxyEvent):
     """Powertools' REST event, with headers keyed by lower-case name, built once per request.
@@ -97,6 +102,8 @@ class LeanRestResolver(APIGatewayRestResolver):
                 )
             else:
                 response = handler(error)
+        if isinstance(response, dict):
+            return response
         return self._serialise(response)
 
     @staticmethod

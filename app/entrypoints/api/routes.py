@@ -12,7 +12,6 @@ from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit
@@ -29,7 +28,7 @@ from app.domain.exceptions import (
 )
 from app.domain.ports import ProductRepository
 from app.entrypoints.api import messages
-from app.entrypoints.api.lean_resolver import LeanRestResolver
+from app.entrypoints.api.lean_resolver import LeanRestResolver, ProxyResponse
 
 RETRY_AFTER_SECONDS = 1
 JSON_MEDIA_TYPE = "application/json"
@@ -38,11 +37,18 @@ SCHEMA_REFERENCE_PREFIX = "#/components/schemas/"
 
 def _json_response(
     status: HTTPStatus, body: str, headers: dict[str, str] | None = None
-) -> Response[str]:
-    """A response whose body is already encoded JSON."""
-    return Response(
-        status_code=status.value, content_type=JSON_MEDIA_TYPE, body=body, headers=headers
-    )
+) -> ProxyResponse:
+    """A proxy response whose body is already encoded JSON."""
+    multi_value_headers = {"Content-Type": [JSON_MEDIA_TYPE]}
+    if headers:
+        for name, value in headers.items():
+            multi_value_headers[name] = [value]
+    return {
+        "statusCode": status.value,
+        "body": body,
+        "isBase64Encoded": False,
+        "multiValueHeaders": multi_value_headers,
+    }
 
 
 def _error(
@@ -50,7 +56,7 @@ def _error(
     message: str,
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
-) -> Response[str]:
+) -> ProxyResponse:
     # Bounded whatever the request (Lambda refuses responses over 6 MB): a request with 200k
     # unknown keys, or one huge key, still gets a body of a few KB.
     body: dict[str, Any] = {"message": _clipped(message)}
@@ -74,7 +80,7 @@ def _product_response(
     product: model.Product,
     status: HTTPStatus = HTTPStatus.OK,
     headers: dict[str, str] | None = None,
-) -> Response[str]:
+) -> ProxyResponse:
     headers = {} if headers is None else headers
     headers["ETag"] = messages.etag(product.version)
     return _json_response(status, messages.product_json(product), headers)
@@ -114,27 +120,27 @@ def cors_headers(allow_origin: str) -> dict[str, str]:
 
 
 # --- Errors -> responses: one table, one status per error type ---------------------------------
-ErrorResponder = Callable[[Any, Logger], Response[str]]
+ErrorResponder = Callable[[Any, Logger], ProxyResponse]
 
 
-def _bad_request(error: messages.BadRequest, logger: Logger) -> Response[str]:
+def _bad_request(error: messages.BadRequest, logger: Logger) -> ProxyResponse:
     return _error(HTTPStatus.BAD_REQUEST, error.message, error.errors)
 
 
-def _rule_broken(error: ValidationFailed, logger: Logger) -> Response[str]:
+def _rule_broken(error: ValidationFailed, logger: Logger) -> ProxyResponse:
     errors = messages.client_field_errors(error.errors)
     return _error(HTTPStatus.BAD_REQUEST, "Request breaks product rules", errors)
 
 
-def _not_json(error: messages.UnsupportedMediaType, logger: Logger) -> Response[str]:
+def _not_json(error: messages.UnsupportedMediaType, logger: Logger) -> ProxyResponse:
     return _error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, str(error))
 
 
-def _missing(error: ProductNotFound, logger: Logger) -> Response[str]:
+def _missing(error: ProductNotFound, logger: Logger) -> ProxyResponse:
     return _error(HTTPStatus.NOT_FOUND, "Product not found")
 
 
-def _stale(error: VersionConflict, logger: Logger) -> Response[str]:
+def _stale(error: VersionConflict, logger: Logger) -> ProxyResponse:
     return _error(
         HTTPStatus.PRECONDITION_FAILED,
         f"Product is at version {error.actual}, not {error.expected}",
@@ -142,7 +148,7 @@ def _stale(error: VersionConflict, logger: Logger) -> Response[str]:
     )
 
 
-def _key_reused(error: IdempotencyKeyReused, logger: Logger) -> Response[str]:
+def _key_reused(error: IdempotencyKeyReused, logger: Logger) -> ProxyResponse:
     return _error(
         HTTPStatus.UNPROCESSABLE_ENTITY,
         f"{messages.IDEMPOTENCY_KEY_HEADER} was already used for another request;"
@@ -151,7 +157,7 @@ def _key_reused(error: IdempotencyKeyReused, logger: Logger) -> Response[str]:
     )
 
 
-def _unavailable(error: RepositoryUnavailable, logger: Logger) -> Response[str]:
+def _unavailable(error: RepositoryUnavailable, logger: Logger) -> ProxyResponse:
     logger.warning("product store unavailable", extra={"reason": error.reason})
     return _error(
         HTTPStatus.SERVICE_UNAVAILABLE,
@@ -160,7 +166,7 @@ def _unavailable(error: RepositoryUnavailable, logger: Logger) -> Response[str]:
     )
 
 
-def _bug(error: Exception, logger: Logger) -> Response[str]:
+def _bug(error: Exception, logger: Logger) -> ProxyResponse:
     logger.exception("unhandled error")
     return _error(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal server error")
 
@@ -178,10 +184,10 @@ ERROR_RESPONDERS: dict[type[Exception], ErrorResponder] = {
 }
 
 
-def _with_logger(responder: ErrorResponder, logger: Logger) -> Callable[[Any], Response[str]]:
+def _with_logger(responder: ErrorResponder, logger: Logger) -> Callable[[Any], ProxyResponse]:
     """``responder`` as Powertools calls an exception handler: with the error only."""
 
-    def respond(error: Any) -> Response[str]:
+    def respond(error: Any) -> ProxyResponse:
         return responder(error, logger)
 
     return respond
@@ -224,7 +230,7 @@ def build_resolver(
             **_UNSUPPORTED,
         },
     )
-    def create() -> Response[str]:
+    def create() -> ProxyResponse:
         event = app.current_request
         document = request_document()
         name, description = messages.read_create_body(document)
@@ -264,7 +270,7 @@ def build_resolver(
             **_ERROR_RESPONSES,
         },
     )
-    def list_products() -> Response[str]:
+    def list_products() -> ProxyResponse:
         event = app.current_request
         page_size = messages.parse_page_size(event.get_query_string_value("pageSize"))
         # The page-size rule answers before the token is read (the order clients have always seen).
@@ -292,7 +298,7 @@ def build_resolver(
             **_NOT_FOUND,
         },
     )
-    def get(product_id: str) -> Response[str]:
+    def get(product_id: str) -> ProxyResponse:
         product = command_handlers.get_product(commands.GetProduct(product_id), repository)
         count("ProductRead")
         return _product_response(product)
@@ -308,7 +314,7 @@ def build_resolver(
             **_UNSUPPORTED,
         },
     )
-    def update(product_id: str) -> Response[str]:
+    def update(product_id: str) -> ProxyResponse:
         name, description = messages.read_update_body(request_document())
         expected_version = messages.parse_if_match(app.current_request.headers.get("if-match"))
         product = command_handlers.update_product(
@@ -335,16 +341,21 @@ def build_resolver(
             **_PRECONDITION,
         },
     )
-    def delete(product_id: str) -> Response[str]:
+    def delete(product_id: str) -> ProxyResponse:
         expected_version = messages.parse_if_match(app.current_request.headers.get("if-match"))
         command_handlers.delete_product(
             commands.DeleteProduct(product_id, expected_version), repository
         )
         count("ProductDeleted")
-        return Response(status_code=HTTPStatus.NO_CONTENT.value, body="")
+        return {
+            "statusCode": HTTPStatus.NO_CONTENT.value,
+            "body": "",
+            "isBase64Encoded": False,
+            "multiValueHeaders": {},
+        }
 
     @app.not_found
-    def no_route(error: NotFoundError) -> Response[str]:
+    def no_route(error: NotFoundError) -> ProxyResponse:
         return _error(HTTPStatus.NOT_FOUND, "No such route")
 
     for error_type, responder in ERROR_RESPONDERS.items():

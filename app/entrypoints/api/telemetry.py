@@ -25,13 +25,17 @@ HIGH_RESOLUTION = 1  # seconds; EMF only states StorageResolution for high-resol
 
 _MetricKey = tuple[tuple[str, str, int], ...]
 
-# Made once: ``json.dumps`` is a Python-level wrapper around these (five values per request).
+# Made once: ``json.dumps`` is a Python-level wrapper that builds or finds an encoder per call.
 _encode_json = json.JSONEncoder().encode
 
 
-def _json_string(value: object) -> str:
-    """``value`` as JSON; strings (nearly always) straight through the C string encoder."""
-    return encode_basestring_ascii(value) if type(value) is str else _encode_json(value)
+def _json_value(value: object) -> str:
+    """``value`` as JSON: strings straight through the C string encoder, ints as digits."""
+    if type(value) is str:
+        return encode_basestring_ascii(value)
+    if type(value) is int:
+        return str(value)
+    return _encode_json(value)
 
 
 class RequestMetrics(Metrics):
@@ -123,31 +127,31 @@ class AccessLog:
         duration_ms: float,
     ) -> None:
         """Print one line: level, message, service, the request's facts and any metrics (EMF)."""
-        dumps = _encode_json
-        parts = [
-            self._head,
-            _json_string(correlation_id),
-            ',"http_method":',
-            _json_string(http_method),
-            ',"resource":',
-            _json_string(resource),
-            ',"status_code":',
-            dumps(status_code),
-            ',"duration_ms":',
-            repr(round(duration_ms, 2)),
-        ]
+        line = (
+            f'{self._head}{_json_value(correlation_id)},"http_method":{_json_value(http_method)},'
+            f'"resource":{_json_value(resource)},"status_code":{_json_value(status_code)},'
+            f'"duration_ms":{round(duration_ms, 2)!r}'
+        )
         metric_set = self._metric_set
         if metric_set:
             if self._metrics_enabled:
-                key = tuple(
-                    (name, metric["Unit"], metric.get("StorageResolution", 60))
-                    for name, metric in metric_set.items()
-                )
-                parts += (',"_aws":{"Timestamp":', str(time.time_ns() // 1_000_000))
-                parts.append(self._directive(key))
-                for name, metric in metric_set.items():
-                    parts += (",", _json_string(name), ":", dumps(metric["Value"]))
+                line += self._emf(metric_set)
             metric_set.clear()
-        parts.append("}\n")
         # Looked up on each call (not bound once), like Lambda's log capture expects.
-        sys.stdout.write("".join(parts))
+        sys.stdout.write(line + "}\n")
+
+    def _emf(self, metric_set: dict[str, Any]) -> str:
+        """``,"_aws":{...},"<name>":[values]...``: the EMF members of the line."""
+        key = tuple(
+            [
+                (name, metric["Unit"], metric.get("StorageResolution", 60))
+                for name, metric in metric_set.items()
+            ]
+        )
+        values = "".join(
+            [
+                f",{_json_value(name)}:{_encode_json(metric['Value'])}"
+                for name, metric in metric_set.items()
+            ]
+        )
+        return f',"_aws":{{"Timestamp":{time.time_ns() // 1_000_000}{self._directive(key)}{values}'
