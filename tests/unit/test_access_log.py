@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-
-# Measures our own imports.
-import subprocess  # nosec B404
-import sys
 from typing import Any
 
 import pytest
@@ -15,6 +11,7 @@ from app import contract
 from app.entrypoints.api.handler import build_handler
 from tests.events import FakeLambdaContext, rest_event
 from tests.fakes import InMemoryProductRepository
+from tests.support.imports import modules_loaded_by
 from tests.support.lambda_api import ApiClient, ApiResponse
 
 LOG_BYTES_PER_REQUEST = 400  # issue #11: successful requests log at most this much
@@ -147,15 +144,8 @@ def test_configured_origin_is_the_allowed_origin(
 
 def test_handler_import_leaves_botocore_clients_to_the_first_invocation() -> None:
     """botocore's client machinery is ~half the import time; the first request builds it."""
-    probe = (
-        "import sys, app.entrypoints.api.handler;"
-        "print(','.join(m for m in ('botocore.session', 'botocore.client') if m in sys.modules))"
-    )
-    # Fixed command line.
-    result = subprocess.run(  # nosec B603
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == ""
+    loaded = modules_loaded_by("app.entrypoints.api.handler", "botocore.session", "botocore.client")
+    assert loaded == []
 
 
 def test_request_metrics_validate_like_powertools_and_keep_every_value() -> None:

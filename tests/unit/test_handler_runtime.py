@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-
-# Measures our own imports.
-import subprocess  # nosec B404
-import sys
 from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -23,6 +19,7 @@ from app.domain.model import Page, Product
 from app.entrypoints.api import handler as handler_module
 from tests.events import FakeLambdaContext, rest_event
 from tests.fakes import InMemoryProductRepository
+from tests.support.imports import modules_loaded_by
 from tests.support.lambda_api import TABLE_NAME, ApiClient, assert_error
 
 if TYPE_CHECKING:
@@ -287,17 +284,15 @@ def test_handler_module_import_stays_lean() -> None:
     """The entry point must not import boto3 (~300 ms; botocore is enough), Powertools' OpenAPI
     models (~280 ms with validation), Swagger UI or pydantic (~50 ms; the function reads its few
     inputs with ``messages``): import time is cold-start time."""
-    probe = (
-        "import sys, app.entrypoints.api.handler;"
-        "print(','.join(m for m in ('boto3', 'aws_lambda_powertools.event_handler.openapi.models',"
-        "'aws_lambda_powertools.event_handler.openapi.swagger_ui', 'pydantic', 'pydantic_core')"
-        " if m in sys.modules))"
+    loaded = modules_loaded_by(
+        "app.entrypoints.api.handler",
+        "boto3",
+        "aws_lambda_powertools.event_handler.openapi.models",
+        "aws_lambda_powertools.event_handler.openapi.swagger_ui",
+        "pydantic",
+        "pydantic_core",
     )
-    # Fixed command line.
-    result = subprocess.run(  # nosec B603
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == ""
+    assert loaded == []
 
 
 def test_product_dates_use_millisecond_precision() -> None:

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-import subprocess  # nosec B404
-import sys
 from collections.abc import Callable
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -19,9 +16,9 @@ from app.domain import events
 from app.entrypoints.stream.handler import build_handler, event_of_record
 from tests.events import FakeLambdaContext
 from tests.fakes import InMemoryEventPublisher
+from tests.support.imports import modules_loaded_by
 from tests.support.stream_records import item, record
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PID = "0b6a1c4e-5f1d-4c7e-9a3b-2d8e6f1a7c90"
 OTHER = "7e2f9d10-3c4b-4a5e-8f6d-1b2c3d4e5f60"
 CREATED = "2026-11-24T10:00:00.000Z"
@@ -241,16 +238,14 @@ def test_records_without_a_product_change_publish_nothing_and_succeed(
 
 def test_api_function_imports_nothing_of_the_events_pipeline() -> None:
     """The API's cold start stays as it was: none of the events modules are on its import path."""
-    code = (
-        "import sys, app.entrypoints.api.handler;"
-        "print(sorted(m for m in sys.modules if m.startswith(('app.domain.events', "
-        "'app.adapters.eventbridge', 'app.entrypoints.stream', "
-        "'aws_lambda_powertools.utilities.batch'))))"
+    loaded = modules_loaded_by(
+        "app.entrypoints.api.handler",
+        "app.domain.events",
+        "app.adapters.eventbridge",
+        "app.entrypoints.stream",
+        "aws_lambda_powertools.utilities.batch",
     )
-    result = subprocess.run(  # nosec B603
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PROJECT_ROOT
-    )
-    assert result.stdout.strip() == "[]"
+    assert loaded == []
 
 
 def test_the_lambda_entry_point_needs_the_bus_name(monkeypatch: pytest.MonkeyPatch) -> None:
