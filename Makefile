@@ -17,7 +17,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 export PYTHONPATH := .
 
-.PHONY: help install install-serve install-node test test-unit test-runtime test-browser lint format run products openapi fuzz event-schemas synth deploy destroy bench clean
+.PHONY: help install install-serve install-node test test-unit test-runtime test-browser test-docs lint format run products openapi fuzz event-schemas synth deploy destroy bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -54,7 +54,7 @@ node_modules/.installed: package.json package-lock.json
 
 install-node: node_modules/.installed ## Install the pinned Node tools (CDK CLI, DynamoDB Local)
 
-PY_SOURCES := app infra tests local_api products_client benchmarks simple-crud-app.py
+PY_SOURCES := app infra tests local_api products_client benchmarks tools simple-crud-app.py
 
 test: install install-node install-checkov ## Install everything, then run the whole suite (unit, contract, integration, infra, e2e) with coverage
 	$(RUN) pytest --cov --cov-report=term $(PYTEST_ARGS)
@@ -90,12 +90,13 @@ test-runtime: $(RUNTIME_VENV)/.installed ## Unit, handler and contract tests on 
 	$(RUNTIME_VENV)/bin/python -c "import sys; sys.exit(sys.version_info[:2] != (3, 14))"
 	$(RUNTIME_VENV)/bin/python -m pytest -p no:cacheprovider tests/unit $(PYTEST_ARGS)
 
-lint: install $(VENV)/.installed-browser ## black --check, isort --check, flake8, mypy --strict, bandit, then synth (cdk-nag, cfn-lint) and checkov
+lint: install $(VENV)/.installed-browser ## black --check, isort --check, flake8, mypy --strict, bandit, actionlint, then synth (cdk-nag, cfn-lint) and checkov
 	$(RUN) black --check $(PY_SOURCES)
 	$(RUN) isort --check-only $(PY_SOURCES)
 	$(RUN) flake8 $(PY_SOURCES)
 	$(RUN) mypy
 	$(RUN) bandit -q -c pyproject.toml -r app infra local_api products_client benchmarks
+	$(RUN) actionlint
 	$(MAKE) --no-print-directory checkov
 
 bench: install ## Speed and size benchmarks against budgets (cold start, per-request latency, layer size)
@@ -124,8 +125,10 @@ $(DOCS_PAGE_ASSETS): $(DOCS_PAGE_NPM)/package.json $(DOCS_PAGE_NPM)/package-lock
 	@touch $@
 
 # Defaults (port, table, region, ...) are the server's own: `python -m local_api --help` and .env.
+# The venv's python directly, not `poetry run`: a Ctrl-C then reaches only the server, which stops
+# with one line, instead of also interrupting Poetry's own Python.
 run: install-serve $(DOCS_PAGE_ASSETS) ## Serve the API locally with SigV4 auth on port 3000 (PORT=..., DYNAMODB_ENDPOINT=...)
-	$(RUN) python -m local_api $(if $(PORT),--port $(PORT)) $(if $(DYNAMODB_ENDPOINT),--dynamodb-endpoint $(DYNAMODB_ENDPOINT))
+	$(VENV)/bin/python -m local_api $(if $(PORT),--port $(PORT)) $(if $(DYNAMODB_ENDPOINT),--dynamodb-endpoint $(DYNAMODB_ENDPOINT))
 
 # The install runs in a sub-make with its output on stderr, so stdout is only the command's output.
 products: ## Run the products CLI: make products ARGS="list" (installs it first)
@@ -141,6 +144,11 @@ $(VENV)/.installed-browser: $(VENV)/.installed
 test-browser: install $(VENV)/.installed-browser $(DOCS_PAGE_ASSETS) ## Drive /docs in headless Chromium (installed from Debian's packages when missing): signed create/get/update/list/delete
 	command -v chromium >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 	$(RUN) pytest tests/browser -p no:cacheprovider $(PYTEST_ARGS)
+
+# A copy of the committed tree with nothing installed, `make run` in it on a free port, then every
+# shell and Python block the docs mark as runnable, extracted from the Markdown itself.
+test-docs: install ## Run the README's quick start and the docs' local examples, as written, against make run on a fresh copy
+	$(RUN) pytest tests/docs_run -p no:cacheprovider $(PYTEST_ARGS)
 
 openapi: install ## Regenerate docs/openapi.json from the resolver (a test fails when it is stale)
 	$(RUN) python -m local_api.openapi docs/openapi.json
@@ -187,14 +195,19 @@ synth: install install-node ## Synthesise STAGE (default dev) offline into cdk.o
 checkov: install-checkov synth ## checkov on the synthesised template (offline; reviewed skips are in the template metadata)
 	$(CHECKOV) --directory cdk.out --framework cloudformation --skip-download --compact --quiet
 
+# Deploy, diff and bootstrap need credentials and a region: say so in one line before a synth.
+AWS_TARGET_CHECK = $(VENV)/bin/python tools/aws_target.py --stage $(STAGE) $(CDK_ARGS)
+
 diff: install install-node ## Compare STAGE's synthesised stack with the deployed one (AWS credentials)
+	@$(AWS_TARGET_CHECK)
 	$(CDK) diff --no-notices $(CDK_STAGE) $(CDK_ARGS)
 
 bootstrap: install install-node ## Bootstrap CDK once in the account/region of your credentials (or the stage file's)
+	@$(AWS_TARGET_CHECK)
 	$(CDK) bootstrap --no-notices $(CDK_STAGE) $(CDK_ARGS)
 
 deploy: install install-node ## Deploy STAGE with your AWS credentials; writes the outputs to cdk-outputs/STAGE.json
-	@mkdir -p cdk-outputs
+	@$(AWS_TARGET_CHECK)
 	$(CDK) deploy --no-notices $(CDK_STAGE) --outputs-file cdk-outputs/$(STAGE).json $(CDK_ARGS)
 
 destroy: install install-node ## Delete STAGE's stack; the table is retained unless its stage file says destroy

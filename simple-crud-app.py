@@ -1,7 +1,14 @@
 #!/usr/bin/env python3
 """CDK entry point (run by `cdk` through cdk.json): `make synth`, `make deploy`, `make destroy`."""
 
-from infra.application import build_app
+import sys
 
-app, _ = build_app()
+from infra.application import build_app
+from infra.config import ConfigError
+
+try:
+    app, _ = build_app()
+except ConfigError as error:
+    # A misspelt stage or -c option: the message names it; a traceback around it would bury it.
+    sys.exit(f"error: {error}")
 app.synth()

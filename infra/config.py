@@ -169,7 +169,7 @@ class StackConfig(BaseModel):
                 f"{'.'.join(str(p) for p in e['loc']) or 'config'}={e.get('input')!r}: {e['msg']}"
                 for e in error.errors()
             ]
-            raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems)) from None
+            raise ConfigError("invalid configuration: " + "; ".join(problems)) from None
 
     @classmethod
     def from_context(cls, node: Node, stages_dir: Path = STAGES_DIR) -> StackConfig:

@@ -29,6 +29,10 @@ logger = logging.getLogger("local_api")
 ACCOUNT_ID = "123456789012"  # the local gateway's account (requestContext.accountId)
 LOCAL_BUS_NAME = f"{contract.SERVICE_NAME}-local-events"  # entries name it; nothing checks it
 STREAM_FUNCTION_NAME = "products-api-stream-local"
+# Both functions run in this one process, and Powertools' Loggers of one service share their keys:
+# under the API's service name the stream handler would log with the API request's correlation
+# id, and the API's warnings with the stream function's name. Deployed, each has its own process.
+STREAM_SERVICE_NAME = f"{contract.SERVICE_NAME}-stream"
 POLL_SECONDS = 0.25
 MAX_KEPT_EVENTS = 10_000  # a long local session must not grow without bound; the oldest go first
 NEW_AND_OLD_IMAGES = "NEW_AND_OLD_IMAGES"
@@ -166,6 +170,7 @@ class StreamPoller:
         self._finished: set[str] = set()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._failed_reads = 0  # consecutive, while the stream (or its DynamoDB) is unreachable
         self._discover(initial=True)
 
     def poll_once(self) -> int:
@@ -238,11 +243,30 @@ class StreamPoller:
 
     def _loop(self, interval: float) -> None:
         while not self._stop.is_set():
-            try:
-                self.poll_once()
-            except Exception:  # keep the server's event pipeline alive across a hiccup
-                logger.exception("reading the table's stream failed; retrying")
+            self.poll_once_reporting_outages()
             self._stop.wait(interval)
+
+    def poll_once_reporting_outages(self) -> None:
+        """:meth:`poll_once`, keeping the pipeline alive across an outage of the stream's
+        DynamoDB: one warning when reads start failing, one line when they work again (with how
+        many failed), instead of a traceback four times a second."""
+        try:
+            self.poll_once()
+        except Exception as error:  # any failure: the poller must outlive it
+            self._failed_reads += 1
+            if self._failed_reads == 1:
+                logger.warning(
+                    "reading the table's stream failed (%s: %s); retrying every %.2f s quietly",
+                    type(error).__name__,
+                    error,
+                    POLL_SECONDS,
+                )
+            return
+        if self._failed_reads:
+            logger.warning(
+                "reading the table's stream works again, after %d failed reads", self._failed_reads
+            )
+            self._failed_reads = 0
 
 
 def build_pipeline(
@@ -262,9 +286,8 @@ def build_pipeline(
     stream_arn = enable_stream(dynamodb_client, table_name, may_change_table=may_change_table)
     bus = LocalEventBus(region, echo=echo)
     publisher = EventBridgeEventPublisher(bus, LOCAL_BUS_NAME, contract.EVENT_SOURCE)
-    poller = StreamPoller(
-        streams_client, stream_arn, build_handler(publisher), region=region, lock=lock
-    )
+    handler = build_handler(publisher, service_name=STREAM_SERVICE_NAME)
+    poller = StreamPoller(streams_client, stream_arn, handler, region=region, lock=lock)
     return poller, bus
 
 

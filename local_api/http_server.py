@@ -18,6 +18,7 @@ What werkzeug's development server leaves open, and API Gateway does not, is add
 from __future__ import annotations
 
 import contextlib
+import errno
 import ipaddress
 import json
 import logging
@@ -55,6 +56,10 @@ logger = logging.getLogger("local_api")
 class ListenError(Exception):
     """The server could not bind its address (port in use, bad interface, ...)."""
 
+    def __init__(self, message: str, *, port_in_use: bool = False) -> None:
+        super().__init__(message)
+        self.port_in_use = port_in_use
+
 
 class LocalApiServer(ThreadedWSGIServer):
     """A threaded HTTP server that hands every request to a ``LocalGateway``."""
@@ -77,7 +82,7 @@ class LocalApiServer(ThreadedWSGIServer):
         try:
             super().server_bind()
         except OSError as error:
-            raise ListenError(str(error)) from error
+            raise ListenError(str(error), port_in_use=error.errno == errno.EADDRINUSE) from error
 
     @property
     def url(self) -> str:

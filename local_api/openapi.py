@@ -77,7 +77,9 @@ def _credentials_text(signing: SigningConfig | None) -> str:
         f"(service <code>{html.escape(signing.service)}</code>, region "
         f"<code>{html.escape(signing.region)}</code>) using the key pair this local server "
         f"accepts: access key id <code>{html.escape(signing.access_key_id)}</code>, {secret}"
-        f"{token}. Local only: the deployed API needs your own AWS credentials."
+        f"{token}. Local only: the deployed API needs your own AWS credentials. A signature "
+        "is valid for 5 minutes: a curl command copied from a response below stops working "
+        "after that (sign again with <code>make products</code> or awscurl)."
     )
 
 
@@ -101,12 +103,22 @@ def swagger_html(signing: SigningConfig | None, spec_url: str = "/openapi.json")
   <title>products-api (local)</title>
   <link rel="stylesheet" href="/docs/swagger-ui.css">
   <style>
-    #signing-note {{ font-family: sans-serif; margin: 1em auto; padding: 0 20px }}
-    #signing-error {{ color: #b00020; }}
+    #local-banner {{ font-family: sans-serif; font-size: 14px; line-height: 1.5; color: #3b4151;
+      max-width: 1420px; margin: 20px auto 0; padding: 12px 20px; box-sizing: border-box;
+      background: #eef6fc; border: 1px solid #61affe; border-radius: 4px }}
+    #local-banner strong {{ display: block; margin-bottom: 4px }}
+    #local-banner p {{ margin: 4px 0 }}
+    #local-banner code {{ background: #fff; padding: 0 3px; border-radius: 2px }}
+    #signing-error {{ color: #b00020; font-weight: bold }}
   </style>
 </head>
 <body>
-  <p id="signing-note">{_credentials_text(signing)} <span id="signing-error"></span></p>
+  <div id="local-banner" role="note">
+    <strong>Local API (make run)</strong>
+    <p id="signing-note">{_credentials_text(signing)} <span id="signing-error"></span></p>
+    <p>Every change this server stores is published as a domain event:
+      <a href="/_local/events">/_local/events</a> lists them, oldest first.</p>
+  </div>
   <div id="swagger-ui"></div>
   <script id="docs-config" type="application/json">{config_json}</script>
   <script src="/docs/swagger-ui.js"></script>

@@ -85,16 +85,21 @@ def key_pair_from_environment() -> KeyPair:
 
 
 def banner(url: str, key_pair: KeyPair, region: str, storage: str) -> str:
-    """What a developer needs to call the API: URL, credentials and signed example calls."""
+    """What a developer needs to call the API: URL, credentials and signed example calls, as
+    lines to paste into another shell (the tools are in .venv, which `make run` installed)."""
     defaults = key_pair.access_key_id == DEFAULT_ACCESS_KEY_ID
     secret = key_pair.secret_access_key if defaults else "<the value of AWS_SECRET_ACCESS_KEY>"
-    env = f"AWS_ACCESS_KEY_ID={key_pair.access_key_id} AWS_SECRET_ACCESS_KEY={shlex.quote(secret)}"
+    exports = [
+        f"export PRODUCTS_API_URL={url}",
+        f"export AWS_ACCESS_KEY_ID={key_pair.access_key_id}"
+        f" AWS_SECRET_ACCESS_KEY={shlex.quote(secret)}",
+    ]
     if key_pair.session_token:
-        env += " AWS_SESSION_TOKEN=<the value of AWS_SESSION_TOKEN>"
+        exports.append("export AWS_SESSION_TOKEN=<the value of AWS_SESSION_TOKEN>")
     awscurl = (
-        f"{env} .venv/bin/awscurl --service execute-api --region {region}"
-        f" -X POST -H 'Content-Type: application/json' -d '{{\"name\": \"Desk lamp\"}}'"
-        f" {url}/products"
+        f".venv/bin/awscurl --service execute-api --region {region}"
+        " -X POST -H 'Content-Type: application/json' -d '{\"name\": \"Desk lamp\"}'"
+        ' "$PRODUCTS_API_URL/products"'
     )
     persistence = (
         "Data lives in memory and is lost on exit; to keep it, run `make dynamodb-local` in"
@@ -112,9 +117,10 @@ def banner(url: str, key_pair: KeyPair, region: str, storage: str) -> str:
             f"  Storage: {storage}",
             f"  Docs: {url}/docs (OpenAPI document: {url}/openapi.json)",
             "",
-            "Try it:",
+            "Try it from another shell in this folder:",
+            *(f"  {line}" for line in exports),
             f"  {awscurl}",
-            f"  {env} .venv/bin/products --endpoint {url} list",
+            "  .venv/bin/products list",
             "",
             persistence,
             "Press Ctrl-C to stop.",
@@ -159,8 +165,13 @@ def domain_events(
         yield f"Domain events: {url}{EVENTS_PATH} (each one is also printed here as a JSON line)"
 
 
-def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt  # SIGTERM shuts down exactly like Ctrl-C (SIGINT)
+def _stop(signum: int, frame: FrameType | None) -> None:
+    # SIGTERM shuts down exactly like Ctrl-C (SIGINT). A terminal or supervisor signals the whole
+    # process group, and make may pass the signal on as well: the second copy must not interrupt
+    # the shutdown the first one started.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -181,9 +192,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("botocore").setLevel(logging.WARNING)  # "Found credentials in ..." noise
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    signal.signal(signal.SIGTERM, _stop)
     # Also when started from a non-interactive shell, which makes background jobs ignore SIGINT.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGINT, _stop)
+    try:
+        return _serve(args)
+    except KeyboardInterrupt:  # stopped before serving began, or while shutting down
+        print("Shutting down.", flush=True)
+        return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """Provide the table, start the gateway and the events feed, serve until interrupted."""
 
     # Read the accepted keys before moto starts: mock_aws overwrites the AWS_* variables.
     key_pair = key_pair_from_environment()
@@ -209,14 +229,20 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 server = LocalApiServer((args.host, args.port), gateway)
             except ListenError as error:
-                print(f"error: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+                hint = (
+                    " (another process has it: try make run PORT=8123)" if error.port_in_use else ""
+                )
+                print(
+                    f"error: cannot listen on {args.host}:{args.port}: {error}{hint}",
+                    file=sys.stderr,
+                )
                 return 1
             # The stream is read from here on, before the banner says the server is ready.
             with domain_events(gateway, args.dynamodb_endpoint, region, server.url) as status:
                 print(banner(server.url, key_pair, region, where), flush=True)
                 print(status, flush=True)
                 server.serve_forever()  # returns on Ctrl-C / SIGTERM (werkzeug catches it)
-            print("\nShutting down.", flush=True)
+                print("\nShutting down.", flush=True)
     except StorageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -52,6 +52,7 @@ def test_with_no_credentials_set_it_accepts_the_documented_defaults_and_stops_on
     assert f"--region {local_defaults['AWS_DEFAULT_REGION']}" in banner
     assert f"table {local_defaults['TABLE_NAME']!r}" in banner
     assert "make dynamodb-local" in banner  # how to keep data across restarts
+    assert f"export PRODUCTS_API_URL={url}\n" in banner  # the port it actually got
     assert exit_code == 0
     assert "Shutting down." in log_path.read_text()
 
@@ -70,6 +71,7 @@ def test_a_port_already_in_use_fails_with_a_clear_message(tmp_path: Path) -> Non
 
     assert second.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in second.stderr
+    assert "make run PORT=" in second.stderr  # what to do about it
 
 
 def test_servers_started_together_on_a_fresh_dynamodb_local_all_serve(tmp_path: Path) -> None:

@@ -179,3 +179,21 @@ def test_make_passes_the_stage_and_writes_outputs_where_the_cli_reads_them() -> 
     assert "--outputs-file cdk-outputs/prod.json" in commands["deploy"]
     for target, command in commands.items():
         assert "-c stage=prod" in command, target
+
+
+def test_a_misspelt_stage_is_one_line_and_a_non_zero_exit_not_a_traceback() -> None:
+    app_file = STAGES_DIR.parent.parent / "simple-crud-app.py"
+    environment = {**os.environ, "CDK_CONTEXT_JSON": json.dumps({"stage": "Prod"})}
+    result = subprocess.run(  # nosec B603 - a fixed command line
+        [sys.executable, str(app_file)],
+        cwd=app_file.parent,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "error: stage='Prod': 1-20 lower-case letters, digits or '-', starting with a letter"
+    ]

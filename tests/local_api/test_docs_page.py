@@ -142,3 +142,11 @@ def test_a_missing_npm_asset_is_a_404_that_says_how_to_install_it(
 
     assert response.status == 404
     assert "make run" in json.loads(response.body)["message"]
+
+
+def test_the_banner_says_how_long_a_signature_lasts_and_links_the_events_feed() -> None:
+    body = get(DEFAULT_KEYS, "/docs").body.decode()
+
+    assert 'id="local-banner"' in body and "#local-banner {" in body  # a styled box
+    assert "valid for 5 minutes" in body
+    assert '<a href="/_local/events">' in body

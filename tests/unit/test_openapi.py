@@ -177,3 +177,11 @@ def test_openapi_document_describes_idempotent_create(document: dict[str, Any]) 
     assert post["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "/ErrorResponse"
     )
+
+
+def test_every_operation_is_grouped_under_the_products_tag(document: dict[str, Any]) -> None:
+    operations = [op for item in document["paths"].values() for op in item.values()]
+
+    assert len(operations) == 5
+    assert all(operation["tags"] == ["products"] for operation in operations)
+    assert [tag["name"] for tag in document["tags"]] == ["products"]

@@ -24,6 +24,7 @@ from app.domain.ports import ProductRepository
 from app.entrypoints.api import messages, routes, schemas
 from app.entrypoints.api.routes import JSON_MEDIA_TYPE, SCHEMA_REFERENCE_PREFIX
 
+OPERATIONS_TAG = "products"
 # Where the deployed API lives: API Gateway's default endpoint, with the stage as the base path.
 DEPLOYED_SERVER: dict[str, Any] = {
     "url": "https://{restApiId}.execute-api.{region}.amazonaws.com/{stage}",
@@ -165,8 +166,19 @@ def openapi_document(servers: list[dict[str, Any]] | None = None) -> dict[str, A
     _describe_responses(document)
     _document_idempotent_create(document["paths"]["/products"]["post"])
     _name_operations_and_link_them(document)
+    _tag_operations(document)
     _drop_unreferenced_schemas(document)
     return document
+
+
+def _tag_operations(document: dict[str, Any]) -> None:
+    """Every operation under one ``products`` tag (Swagger UI's group), not Powertools' default."""
+    document["tags"] = [
+        {"name": OPERATIONS_TAG, "description": "Products: create, read, update, delete, list"}
+    ]
+    for path_item in document["paths"].values():
+        for operation in path_item.values():
+            operation["tags"] = [OPERATIONS_TAG]
 
 
 def _add_component(document: dict[str, Any], body_model: type[BaseModel]) -> str:
