@@ -6,19 +6,13 @@ each request is signed with botocore for service ``execute-api``.
 
 from __future__ import annotations
 
-import email.utils
 import json
-import random
-import re
-import socket
 import time
 import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -27,10 +21,34 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+# Endpoint discovery, errors and retry rules have their own modules; importing them from here
+# keeps `from products_client.client import ...` working for every public name.
+from products_client.endpoints import endpoint_from_stack, endpoint_from_stage, region_from_endpoint
+from products_client.errors import ApiError, ClientError
+from products_client.retries import (
+    RETRYABLE_STATUSES,
+    RetryPolicy,
+    Unreachable,
+    gave_up,
+    retry_after,
+)
+
+__all__ = [
+    "UNSET",
+    "ApiError",
+    "ClientError",
+    "ProductsClient",
+    "Response",
+    "RetryPolicy",
+    "Unset",
+    "endpoint_from_stack",
+    "endpoint_from_stage",
+    "region_from_endpoint",
+]
+
 SERVICE = "execute-api"
 DEFAULT_REGION = "us-east-1"
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"  # makes a create safe to resend (the API replays it)
-_EXECUTE_API_HOST = re.compile(r"^[a-z0-9]+\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$")
 
 
 class Unset:
@@ -43,57 +61,6 @@ class Unset:
 UNSET: Final = Unset()
 
 
-# Answers that mean "not processed, try again later": API Gateway's throttling and a store that
-# is briefly unavailable. Anything else is final and returned to the caller at once.
-RETRYABLE_STATUSES: Final = frozenset({429, 503})
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how long to retry throttling (429), 503 and connection errors.
-
-    Waits grow exponentially from ``base_delay`` with full jitter, each capped at ``max_delay``;
-    a ``Retry-After`` header is honoured instead, capped the same way, so a call never hangs.
-    """
-
-    attempts: int = 4
-    base_delay: float = 0.25
-    max_delay: float = 8.0
-
-    def delay(self, retry: int, retry_after: float | None) -> float:
-        """Seconds to wait before retry number ``retry`` (1-based)."""
-        if retry_after is not None:
-            return min(max(retry_after, 0.0), self.max_delay)
-        ceiling = min(self.base_delay * 2 ** (retry - 1), self.max_delay)
-        # Jitter spreads retries of many clients apart; it needs no cryptographic randomness.
-        return random.uniform(ceiling / 2, ceiling)  # nosec B311
-
-
-class ClientError(Exception):
-    """The client could not talk to the API (no credentials, unreachable endpoint, ...)."""
-
-
-@dataclass(eq=False)
-class ApiError(Exception):
-    """The API answered with an error status; ``errors`` lists field-level validation errors."""
-
-    status: int
-    message: str
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    request_id: str | None = None
-    error_type: str | None = None
-    attempts: int = 1
-
-    def __str__(self) -> str:
-        lines = [f"HTTP {self.status}: {self.message}"]
-        if self.attempts > 1:
-            lines[0] += f" (gave up after {self.attempts} attempts)"
-        lines += [f"  {e.get('field', '?')}: {e.get('message', '')}" for e in self.errors]
-        if self.error_type:
-            lines.append(f"  ({self.error_type})")
-        return "\n".join(lines)
-
-
 @dataclass(frozen=True)
 class Response:
     """A raw API response: status, headers (lower-cased names) and the decoded JSON body."""
@@ -102,12 +69,6 @@ class Response:
     headers: dict[str, str]
     body: Any
     attempts: int = 1
-
-
-def region_from_endpoint(endpoint: str) -> str | None:
-    """The region of a ``https://<id>.execute-api.<region>.amazonaws.com/...`` URL, else None."""
-    match = _EXECUTE_API_HOST.match(urlsplit(endpoint).hostname or "")
-    return match.group(1) if match else None
 
 
 class ProductsClient:
@@ -226,15 +187,15 @@ class ProductsClient:
         while True:
             try:
                 response = self._send_once(method, path, query, body, headers)
-            except _Unreachable as error:
+            except Unreachable as error:
                 keyed = bool(headers and IDEMPOTENCY_KEY_HEADER in headers)
                 if attempt >= self._retry.attempts or not error.retryable(method, keyed):
-                    raise ClientError(f"{error}{_gave_up(attempt)}") from error.__cause__
+                    raise ClientError(f"{error}{gave_up(attempt)}") from error.__cause__
                 self._sleep(self._retry.delay(attempt, None))
             else:
                 if response.status not in RETRYABLE_STATUSES or attempt >= self._retry.attempts:
                     return Response(response.status, response.headers, response.body, attempt)
-                self._sleep(self._retry.delay(attempt, _retry_after(response.headers)))
+                self._sleep(self._retry.delay(attempt, retry_after(response.headers)))
             attempt += 1
 
     def _send_once(
@@ -273,7 +234,7 @@ class ProductsClient:
             hint = ""
             if urlsplit(self.endpoint).hostname in ("127.0.0.1", "localhost", "::1"):
                 hint = " (is the local API running? start it with `make run`)"
-            raise _Unreachable(f"cannot reach {self.endpoint}: {reason}{hint}", reason) from error
+            raise Unreachable(f"cannot reach {self.endpoint}: {reason}{hint}", reason) from error
 
     @staticmethod
     def _expect(response: Response, status: int) -> Any:
@@ -290,45 +251,6 @@ class ProductsClient:
         )
 
 
-class _Unreachable(Exception):
-    """No HTTP answer at all; ``reason`` is the underlying socket error."""
-
-    def __init__(self, message: str, reason: object) -> None:
-        super().__init__(message)
-        self.reason = reason
-
-    def retryable(self, method: str, keyed: bool) -> bool:
-        """Whether resending cannot apply a change twice.
-
-        A refused connection or a failed name lookup never reached the API, so any method may be
-        resent; after a reset or a timeout the request may have been processed, so only reads are,
-        and requests carrying an ``Idempotency-Key`` (the API answers a repeat with the first
-        result instead of writing again).
-        """
-        never_sent = isinstance(self.reason, (ConnectionRefusedError, socket.gaierror))
-        return never_sent or keyed or method in ("GET", "HEAD", "OPTIONS")
-
-
-def _gave_up(attempts: int) -> str:
-    return f" (gave up after {attempts} attempts)" if attempts > 1 else ""
-
-
-def _retry_after(headers: dict[str, str]) -> float | None:
-    """The ``Retry-After`` header in seconds (delta-seconds or an HTTP date), None if absent/bad."""
-    value = headers.get("retry-after", "").strip()
-    if not value:
-        return None
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max((when - datetime.now(timezone.utc)).total_seconds(), 0.0)
-
-
 def _json_object(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ClientError(f"expected a JSON object from the API, got: {body!r:.200}")
@@ -342,53 +264,3 @@ def _response(status: int, headers: dict[str, str], raw: bytes) -> Response:
     except json.JSONDecodeError:
         body = text
     return Response(status, {name.lower(): value for name, value in headers.items()}, body)
-
-
-def endpoint_from_stack(stack_name: str, *, region: str | None, profile: str | None) -> str:
-    """The API URL from a deployed stack's CloudFormation outputs (calls AWS)."""
-    import boto3
-
-    session = boto3.session.Session(profile_name=profile, region_name=region)
-    stacks = session.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"]
-    outputs = stacks[0].get("Outputs", []) if stacks else []
-    candidates = [
-        (output.get("OutputKey", ""), output.get("OutputValue", ""))
-        for output in outputs
-        if region_from_endpoint(output.get("OutputValue", ""))
-    ]
-    if not candidates:
-        raise ClientError(f"stack {stack_name!r} has no execute-api URL among its outputs")
-    # A stack may output several execute-api URLs; prefer the one whose key says it is the URL.
-    candidates.sort(key=lambda candidate: "url" not in candidate[0].lower())
-    return str(candidates[0][1])
-
-
-CDK_OUTPUTS_DIR = Path("cdk-outputs")
-
-
-def endpoint_from_stage(stage: str, outputs_dir: Path = CDK_OUTPUTS_DIR) -> str:
-    """The ``ApiUrl`` that ``make deploy STAGE=<stage>`` saved in ``cdk-outputs/<stage>.json``.
-
-    The file is the CDK CLI's ``--outputs-file`` format: ``{"<stack>": {"ApiUrl": ...}}``; reading
-    it needs no AWS call.
-    """
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", stage):
-        raise ClientError(f"invalid stage name {stage!r}: use letters, digits, '-' and '_'")
-    path = outputs_dir / f"{stage}.json"
-    try:
-        stacks = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ClientError(
-            f"{path} not found: deploy the stage first with `make deploy STAGE={stage}`"
-        ) from None
-    except (OSError, ValueError) as error:
-        raise ClientError(f"cannot read {path}: {error}") from error
-    urls = [
-        outputs["ApiUrl"]
-        for outputs in (stacks.values() if isinstance(stacks, dict) else [])
-        if isinstance(outputs, dict) and isinstance(outputs.get("ApiUrl"), str)
-    ]
-    if len(urls) != 1:
-        found = "no" if not urls else f"{len(urls)}"
-        raise ClientError(f"{path} has {found} ApiUrl outputs; expected exactly one stack's")
-    return str(urls[0])
