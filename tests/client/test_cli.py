@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess  # nosec B404 - runs make, as the README does
+import subprocess  # nosec B404 - runs make, as the docs do
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,7 @@ def test_version_prints_the_installed_version(capsys: pytest.CaptureFixture[str]
 
 
 def test_the_readme_form_make_products_runs_the_cli() -> None:
-    """``make products ARGS="..."`` is how the README runs every command: it must exist and work."""
+    """``make products ARGS="..."`` is how the docs run every command: it must exist and work."""
     project_root = Path(__file__).resolve().parents[2]
     done = subprocess.run(  # nosec B603 B607 - make with fixed arguments, in the project
         ["make", "--no-print-directory", "products", "ARGS=--version"],

@@ -61,9 +61,7 @@ def anchor(heading: str) -> str:
 def anchors(page: Path) -> set[str]:
     """The fragments the page's headings can be linked with."""
     return {
-        anchor(line.lstrip("#"))
-        for _, line in prose_lines(page)
-        if re.match(r"^#{1,6} ", line)
+        anchor(line.lstrip("#")) for _, line in prose_lines(page) if re.match(r"^#{1,6} ", line)
     }
 
 

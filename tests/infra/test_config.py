@@ -148,10 +148,10 @@ def test_deployment_strategies_include_all_at_once_canary_and_linear() -> None:
     assert "linear-10-percent-every-1-minute" in DEPLOYMENT_STRATEGIES
 
 
-def test_every_option_is_documented_in_the_readme() -> None:
-    readme = (STAGES_DIR.parent.parent / "README.md").read_text()
+def test_every_option_is_documented_in_the_operations_page() -> None:
+    operations_page = (STAGES_DIR.parent.parent / "docs" / "operations.md").read_text()
     for key in context_keys():
-        assert f"`{key}`" in readme, key
+        assert f"`{key}`" in operations_page, key
 
 
 def test_mistyped_context_option_fails_instead_of_deploying_the_default() -> None:

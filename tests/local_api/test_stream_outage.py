@@ -1,4 +1,4 @@
-"""An outage of the stream's DynamoDB is logged twice (when it starts, when it ends), not per poll."""
+"""A stream outage is logged twice (when it starts, when it ends), not once per poll."""
 
 from __future__ import annotations
 

@@ -405,7 +405,7 @@ def test_list_with_malformed_or_foreign_token_returns_400(api: ApiClient, token:
 def test_a_well_formed_token_for_an_id_never_stored_resumes_after_that_position(
     api: ApiClient,
 ) -> None:
-    # What the README promises for unsigned tokens: well-formed is enough, the id need not exist.
+    # What docs/api.md promises for unsigned tokens: well-formed is enough, the id need not exist.
     ids = {api.create(f"p{i}")["id"] for i in range(4)}
     token = _b64(b'{"v":1,"after":"00000000-0000-4000-8000-000000000000"}')
 

@@ -45,7 +45,7 @@ def test_page_token_decoding_is_strict_and_names_the_query_parameter(token: str)
 
 
 def test_a_well_formed_token_is_accepted_whoever_built_it() -> None:
-    # Tokens are not signed (README, paging): a client-built token for any canonical id decodes.
+    # Tokens are not signed (docs/api.md, paging): a client-built token for any id decodes.
     other_id = "00000000-0000-4000-8000-000000000000"
     forged = base64.urlsafe_b64encode(b'{"v":1,"after":"' + other_id.encode() + b'"}')
 
