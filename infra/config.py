@@ -184,7 +184,7 @@ class StackConfig(BaseModel):
 
 
 def context_keys() -> list[str]:
-    """Every option's context key, in declaration order (the settings table of docs/operations.md lists the same)."""
+    """Every option's context key, in declaration order (docs/operations.md lists the same)."""
     return [field.alias or name for name, field in StackConfig.model_fields.items()]
 
 
