@@ -13,12 +13,20 @@ from typing import Any
 
 import boto3
 import pytest
+from aws_lambda_powertools import Logger
 from moto import mock_aws
 
+from app import contract
 from app.adapters.dynamodb_product_repository import DynamoDBProductRepository
 from app.domain.exceptions import ProductNotFound, VersionConflict
 from app.domain.model import Origin, Product, ProductChanges, format_timestamp
-from local_api.event_stream import LocalEventBus, StreamPoller, local_pipeline
+from local_api.event_stream import (
+    STREAM_FUNCTION_NAME,
+    STREAM_SERVICE_NAME,
+    LocalEventBus,
+    StreamPoller,
+    local_pipeline,
+)
 from local_api.storage import ensure_table
 from tests.support.dynamodb_local import dynamodb_local
 
@@ -150,3 +158,24 @@ def test_changes_made_before_the_pipeline_started_are_not_replayed(
     repository.add(product("After"), origin())
 
     assert [e["detail"]["product"]["name"] for e in drain(poller, bus, 1)] == ["After"]
+
+
+def test_the_stream_handler_logs_with_its_own_keys_not_the_api_functions(
+    pipeline: tuple[DynamoDBProductRepository, StreamPoller, LocalEventBus],
+) -> None:
+    """Both functions share make run's process: neither may log with the other's keys."""
+    repository, poller, bus = pipeline
+    api_logger = Logger(service=contract.SERVICE_NAME)  # the API function's, as its handler builds
+    api_logger.append_keys(correlation_id="api-request-1")
+    try:
+        before = dict(api_logger.get_current_keys())  # a copy: the logger's own dict is live
+        repository.add(product("Lamp"), origin())
+        drain(poller, bus, 1)
+        after = dict(api_logger.get_current_keys())
+        stream_keys = dict(Logger(service=STREAM_SERVICE_NAME).get_current_keys())
+    finally:
+        api_logger.remove_keys(["correlation_id"])
+
+    assert after == before  # no function_name of the stream function, nothing else added
+    assert stream_keys.get("function_name") == STREAM_FUNCTION_NAME
+    assert stream_keys.get("correlation_id") != "api-request-1"
