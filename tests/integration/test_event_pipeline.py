@@ -18,7 +18,7 @@ from moto import mock_aws
 from app.adapters.dynamodb_product_repository import DynamoDBProductRepository
 from app.domain.exceptions import ProductNotFound, VersionConflict
 from app.domain.model import Origin, Product, ProductChanges, format_timestamp
-from local_api.event_stream import LocalEventBus, StreamPoller, local_pipeline
+from local_api.event_pipeline import LocalEventBus, StreamPoller, local_pipeline
 from local_api.storage import ensure_table
 from tests.support.dynamodb_local import dynamodb_local
 

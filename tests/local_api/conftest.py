@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from botocore.credentials import Credentials
 
+from local_api.credentials import KeyPair
 from local_api.gateway import GatewayConfig, LocalGateway
 from local_api.http_server import IDLE_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS, LocalApiServer
-from local_api.sigv4 import KeyPair
+from local_api.principals import full_access
 
 CREDENTIALS = Credentials("AKIAUNITTEST00000000", "unit-test-secret")
 REGION = "us-east-1"
@@ -66,9 +67,7 @@ def serve() -> Iterator[ServeFactory]:
     ) -> StubGateway:
         pairs = key_pairs or [KeyPair(CREDENTIALS.access_key, CREDENTIALS.secret_key)]
         function = RecordingFunction()
-        gateway = LocalGateway(
-            function, GatewayConfig({pair.access_key_id: pair for pair in pairs}, REGION, **config)
-        )
+        gateway = LocalGateway(function, GatewayConfig(full_access(*pairs), REGION, **config))
         server = LocalApiServer(
             ("127.0.0.1", 0), gateway, idle_timeout=idle_timeout, read_timeout=read_timeout
         )

@@ -11,7 +11,9 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest, HTTPHeaders
 from botocore.credentials import Credentials
 
-from local_api.sigv4 import AuthError, IncomingRequest, KeyPair, redact_query, verify
+from local_api.credentials import KeyPair
+from local_api.log_redaction import redact_query
+from local_api.sigv4 import AuthError, IncomingRequest, verify
 from tests.local_api.conftest import CREDENTIALS, REGION
 from tests.support.signed_http import sign
 
