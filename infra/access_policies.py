@@ -6,6 +6,8 @@ local API evaluates; this module only turns them into CloudFormation resources a
 
 from __future__ import annotations
 
+from typing import Any
+
 import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_iam as iam
@@ -24,14 +26,8 @@ def access_policies(
     api_arn = cdk.Stack.of(scope).format_arn(
         service="execute-api", resource=api.rest_api_id, arn_format=cdk.ArnFormat.NO_RESOURCE_NAME
     )
-    # The same ARN as cdk-nag spells it in a finding's id (tokens as <Pseudo> or <LogicalId>).
-    stack = cdk.Stack.of(scope)
-    rest_api = api.node.default_child
-    assert isinstance(rest_api, cdk.CfnElement)  # nosec B101 - RestApi's own CfnRestApi
-    api_logical_id = stack.resolve(stack.get_logical_id(rest_api))
-    nag_api_arn = (
-        f"arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<{api_logical_id}>"
-    )
+    # The same ARN as cdk-nag spells it in a finding's id (a reference as <LogicalId>).
+    nag_api_arn = _as_cdk_nag_writes_it(cdk.Stack.of(scope).resolve(api_arn))
     policies = {}
     for name, methods in contract.ACCESS_POLICIES.items():
         document = contract.access_policy_document(name, api_arn, config.stage)
@@ -54,3 +50,13 @@ def access_policies(
         statement = contract.source_ip_deny_statement(config.allowed_source_cidrs)
         api.add_to_resource_policy(iam.PolicyStatement.from_json(statement))
     return policies
+
+
+def _as_cdk_nag_writes_it(resolved: Any) -> str:
+    """A resolved ARN (a string or an ``Fn::Join``) with each ``Ref`` written ``<Name>``."""
+    if isinstance(resolved, str):
+        return resolved
+    separator, parts = resolved["Fn::Join"]
+    return str(separator).join(
+        part if isinstance(part, str) else f"<{part['Ref']}>" for part in parts
+    )

@@ -27,6 +27,15 @@ class Refusal:
     explicit: bool
 
 
+def stack_policy_documents(region: str, stage: str) -> dict[str, dict[str, Any]]:
+    """The stack's access policies as the local API evaluates them (this region and stage)."""
+    api_arn = local_account.api_arn(region)
+    return {
+        name: contract.access_policy_document(name, api_arn, stage)
+        for name in contract.ACCESS_POLICIES
+    }
+
+
 class Authorizer:
     """Evaluates every call of one local stage against the principals' policies."""
 
@@ -34,11 +43,9 @@ class Authorizer:
         self._region = region
         self._stage = stage
         api_arn = local_account.api_arn(region)
+        stack_policies = stack_policy_documents(region, stage)
         self._documents: dict[str, list[dict[str, Any]]] = {
-            key: [
-                *(contract.access_policy_document(name, api_arn, stage) for name in p.policies),
-                *p.policy_documents,
-            ]
+            key: [*(stack_policies[name] for name in p.policies), *p.policy_documents]
             for key, p in access.principals.items()
         }
         self._resource_policy: list[dict[str, Any]] = []
