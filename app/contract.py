@@ -75,7 +75,7 @@ def invoke_resources(api_arn: str, stage: str, methods: tuple[str, ...] | None) 
     ``api_arn`` is ``arn:<partition>:execute-api:<region>:<account>:<api id>``; a path parameter
     becomes ``*`` (API Gateway checks the request's actual path, e.g. ``.../GET/products/3f1c``).
     """
-    resources = []
+    resources: list[str] = []
     for resource, route_methods in ROUTES.items():
         path = "/".join(
             "*" if part.startswith("{") else part for part in resource.strip("/").split("/")

@@ -38,7 +38,7 @@ class PrincipalsError(ValueError):
 
 @dataclass(frozen=True)
 class Principal:
-    """A caller: its key pair, its ARN and its identity policies (stack policy names + documents)."""
+    """A caller: key pair, ARN and identity policies (the stack's, by name, and its own)."""
 
     key_pair: KeyPair
     arn: str

@@ -18,7 +18,8 @@ from email.utils import parsedate_to_datetime
 from botocore.awsrequest import HTTPHeaders
 
 from local_api.credentials import KeyPair
-from local_api.signature import SERVICE, SignatureComputation
+from local_api.signature import SERVICE as SERVICE  # the signing scope; the docs page reads it
+from local_api.signature import SignatureComputation
 from local_api.signature_diagnosis import diagnose
 
 ALGORITHM = "AWS4-HMAC-SHA256"
@@ -41,10 +42,6 @@ SIGNATURE_MISMATCH = (
 UNKNOWN_KEY_HINT = (
     "the server accepts its own AWS_ACCESS_KEY_ID and the keys in LOCAL_PRINCIPALS;"
     " sign with one of those"
-)
-NO_TOKEN_EXPECTED_HINT = (
-    "unexpected session token: this key has none (unset AWS_SESSION_TOKEN in the client,"
-    " or start the server with it)"
 )
 _INCOMPLETE = "IncompleteSignatureException"
 _INVALID = "InvalidSignatureException"
@@ -170,7 +167,11 @@ def _check_session_token(tokens: list[str], key_pair: KeyPair) -> None:
     """The request carries exactly the key's session token, or none when the key has none."""
     expected = key_pair.session_token
     if expected is None and tokens:
-        raise AuthError(INVALID_TOKEN, NO_TOKEN_EXPECTED_HINT)
+        raise AuthError(
+            INVALID_TOKEN,
+            "unexpected session token: this key has none (unset AWS_SESSION_TOKEN in the client,"
+            " or start the server with it)",
+        )
     if expected is not None and not tokens:
         raise AuthError(INVALID_TOKEN, "session token missing: this key needs X-Amz-Security-Token")
     if expected is not None and not hmac.compare_digest(tokens[-1].encode(), expected.encode()):

@@ -29,7 +29,7 @@ NO_DELETE = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Deny", "Action": "execute-api:*", "Resource": "*/DELETE/*"}],
 }
-PRINCIPALS = {
+PRINCIPALS: dict[str, list[dict[str, Any]]] = {
     "principals": [
         {
             "accessKeyId": READER.access_key,
