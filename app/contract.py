@@ -58,3 +58,58 @@ ENV_EVENT_BUS_NAME = "EVENT_BUS_NAME"
 EVENT_SOURCE = "products-api"  # the stable ``source`` of every event; consumers' rules match it
 EVENT_DETAIL_TYPES: tuple[str, ...] = ("ProductCreated", "ProductUpdated", "ProductDeleted")
 EVENTS_ACTIONS: tuple[str, ...] = ("events:PutEvents",)
+
+# --- Who may call what: the stack's IAM policies for callers, generated from ROUTES -------------
+# ``infra/`` deploys these documents as customer-managed policies and ``local_api`` evaluates the
+# very same documents, so what a key may do locally is what it may do once deployed.
+INVOKE_ACTION = "execute-api:Invoke"
+ACCESS_POLICIES: dict[str, tuple[str, ...] | None] = {
+    "ProductsReadOnly": ("GET",),  # methods allowed on every route; None: every method
+    "ProductsFullAccess": None,
+}
+
+
+def invoke_resources(api_arn: str, stage: str, methods: tuple[str, ...] | None) -> list[str]:
+    """``execute-api:Invoke`` resource ARNs of every route method in ``methods`` (None: all).
+
+    ``api_arn`` is ``arn:<partition>:execute-api:<region>:<account>:<api id>``; a path parameter
+    becomes ``*`` (API Gateway checks the request's actual path, e.g. ``.../GET/products/3f1c``).
+    """
+    resources: list[str] = []
+    for resource, route_methods in ROUTES.items():
+        path = "/".join(
+            "*" if part.startswith("{") else part for part in resource.strip("/").split("/")
+        )
+        resources.extend(
+            f"{api_arn}/{stage}/{method}/{path}"
+            for method in route_methods
+            if methods is None or method in methods
+        )
+    return resources
+
+
+def access_policy_document(name: str, api_arn: str, stage: str) -> dict[str, object]:
+    """The IAM policy document of the access policy ``name`` (a key of ACCESS_POLICIES)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "InvokeProductsApi",
+                "Effect": "Allow",
+                "Action": INVOKE_ACTION,
+                "Resource": invoke_resources(api_arn, stage, ACCESS_POLICIES[name]),
+            }
+        ],
+    }
+
+
+def source_ip_deny_statement(cidrs: list[str]) -> dict[str, object]:
+    """The API resource policy statement that refuses calls from outside ``cidrs``."""
+    return {
+        "Sid": "DenyOutsideAllowedSourceCidrs",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": INVOKE_ACTION,
+        "Resource": "execute-api:/*",
+        "Condition": {"NotIpAddress": {"aws:SourceIp": list(cidrs)}},
+    }

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from pathlib import Path
@@ -94,12 +95,30 @@ class StackConfig(BaseModel):
     alarm_email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     web_acl_arn: str | None = Field(None, pattern=r"^arn:aws[a-z-]*:wafv2:")
     api_gateway_cloud_watch_role: bool = True
+    # Set: an API resource policy denies calls from any other address (IPv4/IPv6 CIDR blocks).
+    allowed_source_cidrs: list[str] | None = None
 
     @field_validator("alarm_email", "web_acl_arn", "account", "region", mode="before")
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         """`-c alarmEmail=` (empty) switches an option off instead of failing its pattern."""
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("allowed_source_cidrs", mode="before")
+    @classmethod
+    def _cidr_list(cls, value: Any) -> Any:
+        """`-c allowedSourceCidrs=10.0.0.0/8,2001:db8::/32`; empty switches the option off."""
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        return value or None
+
+    @field_validator("allowed_source_cidrs")
+    @classmethod
+    def _valid_cidrs(cls, value: list[str] | None) -> list[str] | None:
+        try:
+            return None if value is None else [str(ipaddress.ip_network(c)) for c in value]
+        except ValueError as error:
+            raise ValueError(f"CIDR blocks such as 203.0.113.0/24 ({error})") from None
 
     @field_validator("log_level", mode="before")
     @classmethod

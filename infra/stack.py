@@ -19,6 +19,7 @@ from constructs import Construct
 
 from app import contract  # the dependency-free data sheet, never the app itself
 from infra import findings
+from infra.access_policies import access_policies
 from infra.api import products_api
 from infra.config import StackConfig
 from infra.events import DomainEvents
@@ -97,6 +98,7 @@ class ProductsApiStack(cdk.Stack):
             target=self.alias,
             access_logs=self._log_group("ApiAccessLogs"),
         )
+        self.access_policies = access_policies(self, api=self.api, config=config)
         self.monitoring = Monitoring(
             self,
             "Monitoring",

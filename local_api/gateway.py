@@ -15,19 +15,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from local_api import events, openapi, rest_api
+from local_api import openapi, proxy_events, rest_api
+from local_api.authorization import Authorizer, refusal_response
+from local_api.credentials import EXAMPLE_KEY_PAIR
 from local_api.lambda_context import LambdaContext
-from local_api.proxy_response import MalformedProxyResponse, ProxyResponse, to_http_response
-from local_api.sigv4 import (
-    MISSING_TOKEN,
-    AuthError,
-    IncomingRequest,
-    KeyPair,
-    redact_query,
-    verify,
-)
+from local_api.log_redaction import redact_query
+from local_api.principals import LocalAccess
+from local_api.proxy_response import HttpResponse, MalformedProxyResponse, to_http_response
+from local_api.sigv4 import MISSING_TOKEN, AuthError, IncomingRequest, verify
 
-LambdaHandler = Callable[[dict[str, Any], Any], Any]
+# The function the gateway invokes: (proxy event, context) -> proxy result.
+FunctionHandler = Callable[[dict[str, Any], Any], Any]
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's request payload quota
 
 logger = logging.getLogger("local_api")
@@ -35,9 +33,9 @@ logger = logging.getLogger("local_api")
 
 @dataclass(frozen=True)
 class GatewayConfig:
-    """What the deployed stack would fix: accepted keys, region, stage, the function's limits."""
+    """What the deployed stack would fix: who may call, region, stage, the function's limits."""
 
-    key_pairs: dict[str, KeyPair]
+    access: LocalAccess
     region: str
     stage: str = "local"
     cors_allow_origin: str = "*"
@@ -49,14 +47,16 @@ class GatewayConfig:
 class LocalGateway:
     """Answers one HTTP request the way API Gateway + the Lambda proxy integration would."""
 
-    def __init__(self, handler: LambdaHandler, config: GatewayConfig) -> None:
+    def __init__(self, handler: FunctionHandler, config: GatewayConfig) -> None:
         self._handler = handler
         self._config = config
+        self._key_pairs = {key: p.key_pair for key, p in config.access.principals.items()}
+        self._authorizer = Authorizer(config.access, config.region, config.stage)
         # One warm container: invocations run one at a time, like a single Lambda instance (this
         # also keeps moto's in-process backend, which is not thread-safe, out of trouble).
         self._invoke_lock = threading.Lock()
         self._openapi: dict[str, bytes] = {}  # by Host: the document names where it is served
-        self._local_pages: dict[str, Callable[[], ProxyResponse]] = {}
+        self._local_pages: dict[str, Callable[[], HttpResponse]] = {}
 
     @property
     def invoke_lock(self) -> threading.Lock:
@@ -64,11 +64,11 @@ class LocalGateway:
         it too, so moto's backend only ever serves one of them at a time."""
         return self._invoke_lock
 
-    def add_local_page(self, path: str, page: Callable[[], ProxyResponse]) -> None:
+    def add_local_page(self, path: str, page: Callable[[], HttpResponse]) -> None:
         """Serve ``page()`` at ``path`` (GET/HEAD, local-only, unauthenticated, like /docs)."""
         self._local_pages[path] = page
 
-    def handle(self, request: events.HttpRequest) -> ProxyResponse:
+    def handle(self, request: proxy_events.HttpRequest) -> HttpResponse:
         """Route, authorise and invoke; always returns a response (never raises)."""
         request_id = str(uuid.uuid4())
         started = time.perf_counter()
@@ -93,11 +93,17 @@ class LocalGateway:
         )
         return response
 
-    def _dispatch(self, request: events.HttpRequest, request_id: str) -> ProxyResponse:
+    def _dispatch(self, request: proxy_events.HttpRequest, request_id: str) -> HttpResponse:
         if request.method in ("GET", "HEAD"):
             extra = self._local_extra(request)
             if extra is not None:
                 return extra
+        if rest_api.has_ambiguous_segment(request.raw_path):
+            # Refused before routing: a signature is only ever checked against the path exactly
+            # as sent, and such a path names no resource (API Gateway's answer to those).
+            logger.warning("403 refused: empty, '.' or '..' path segment")
+            error_type, message = MISSING_TOKEN
+            return self._error(403, message, error_type)
         route = rest_api.match_route(request.raw_path)
         if route is None or (request.method not in route.methods and request.method != "OPTIONS"):
             # API Gateway does not reveal which paths exist: an unknown route looks unauthenticated.
@@ -116,17 +122,24 @@ class LocalGateway:
                     request.headers,
                     request.body,
                 ),
-                self._config.key_pairs,
+                self._key_pairs,
                 self._config.region,
             )
         except AuthError as error:
             # Never the Authorization header, token or signatures: AuthError.log_text holds none.
             logger.warning("403 %s: %s", error.error_type, error.log_text)
             return self._error(403, error.message, error.error_type)
-        event = events.build_event(request, route, caller, request_id, self._config.stage)
+        principal = self._config.access.principals[caller.access_key_id]
+        refusal = self._authorizer.refusal(
+            principal, request.method, request.raw_path, request.source_ip
+        )
+        if refusal is not None:
+            logger.warning("403 AccessDeniedException: %s", refusal.message)
+            return refusal_response(refusal, self._config.cors_allow_origin)
+        event = proxy_events.build_event(request, route, principal, request_id, self._config.stage)
         return self._invoke(event)
 
-    def _invoke(self, event: dict[str, Any]) -> ProxyResponse:
+    def _invoke(self, event: dict[str, Any]) -> HttpResponse:
         context = LambdaContext(
             self._config.function_name,
             self._config.timeout_seconds,
@@ -145,10 +158,10 @@ class LocalGateway:
             logger.error("malformed Lambda proxy response (API Gateway answers 502): %s", error)
             return self._error(502, "Internal server error")
 
-    def _error(self, status: int, message: str, error_type: str | None = None) -> ProxyResponse:
+    def _error(self, status: int, message: str, error_type: str | None = None) -> HttpResponse:
         return rest_api.gateway_error(status, message, error_type, self._config.cors_allow_origin)
 
-    def _local_extra(self, request: events.HttpRequest) -> ProxyResponse | None:
+    def _local_extra(self, request: proxy_events.HttpRequest) -> HttpResponse | None:
         """Local-only, unauthenticated pages: the OpenAPI document and Swagger UI."""
         raw_path = request.raw_path
         if raw_path in self._local_pages:  # pages added with add_local_page (e.g. /_local/events)
@@ -160,33 +173,30 @@ class LocalGateway:
                     self._openapi.clear()
                 self._openapi[host] = openapi.render_document(f"http://{host}").encode()
             document = self._openapi[host]
-            return ProxyResponse(200, [("Content-Type", "application/json")], document)
+            return HttpResponse(200, [("Content-Type", "application/json")], document)
         if raw_path in ("/docs", "/docs/"):
             html = openapi.swagger_html(self._page_signing(request.source_ip)).encode()
             # The page may hold the key pair: never cache it.
             headers = [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")]
-            return ProxyResponse(200, headers, html)
+            return HttpResponse(200, headers, html)
         if raw_path in openapi.DOCS_ASSETS:
             path, content_type = openapi.DOCS_ASSETS[raw_path]
             if not path.is_file():
                 return self._error(404, f"{raw_path} {openapi.MISSING_ASSET_HINT}")
-            return ProxyResponse(200, [("Content-Type", content_type)], path.read_bytes())
+            return HttpResponse(200, [("Content-Type", content_type)], path.read_bytes())
         return None
 
     def _page_signing(self, source_ip: str) -> openapi.SigningConfig | None:
         """The key pair the docs page signs with; only a browser on this machine gets it."""
         if not _is_loopback(source_ip):
             return None
-        # Imported here: the command line module imports this one.
-        from local_api.server import DEFAULT_ACCESS_KEY_ID
-
-        key_pair = next(iter(self._config.key_pairs.values()))
+        key_pair = next(iter(self._key_pairs.values()))  # the server's own key pair
         return openapi.SigningConfig(
             key_pair.access_key_id,
             key_pair.secret_access_key,
             key_pair.session_token,
             self._config.region,
-            show_secret=key_pair.access_key_id == DEFAULT_ACCESS_KEY_ID,
+            show_secret=key_pair == EXAMPLE_KEY_PAIR,
         )
 
 

@@ -31,11 +31,11 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
-from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
+from werkzeug.serving import DechunkedInput, ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Request
 
-from local_api.events import HttpRequest
 from local_api.gateway import MAX_PAYLOAD_BYTES, LocalGateway
+from local_api.proxy_events import HttpRequest
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -111,6 +111,31 @@ def framing_problem(headers: Message) -> str | None:
     return None
 
 
+def duplicate_credentials(headers: Message) -> str | None:
+    """Why the request's credentials are ambiguous, or None when they are not."""
+    if len(headers.get_all("Authorization") or []) > 1:
+        return "more than one Authorization header"
+    return None
+
+
+class QuotaDechunkedInput(DechunkedInput):
+    """werkzeug's chunked-body reader, refusing a body whose declared chunk sizes pass the quota
+    at once (RequestEntityTooLarge), instead of waiting for the bytes of a huge chunk."""
+
+    def __init__(self, rfile: Any, quota: int) -> None:
+        super().__init__(rfile)
+        self.quota = quota
+        self.declared = 0
+
+    def read_chunk_len(self) -> int:
+        """The next chunk's size, added to the body's declared total."""
+        size = super().read_chunk_len()
+        self.declared += size
+        if self.declared > self.quota:
+            raise RequestEntityTooLarge()
+        return size
+
+
 class _StrictHandler(WSGIRequestHandler):
     server: LocalApiServer
 
@@ -140,7 +165,7 @@ class _StrictHandler(WSGIRequestHandler):
         # http.server folds a leading '//' into '/'; API Gateway does not, so keep the raw target.
         words = self.requestline.split()
         self.raw_target = words[1] if len(words) > 1 else "/"
-        problem = framing_problem(self.headers)
+        problem = framing_problem(self.headers) or duplicate_credentials(self.headers)
         if problem is not None:
             logger.info("%s - 400 refused: %s", self.client[0], problem)
             self.send_error(HTTPStatus.BAD_REQUEST, f"Bad Request: {problem}")
@@ -154,6 +179,8 @@ class _StrictHandler(WSGIRequestHandler):
         # proxy event need them exactly as sent.
         environ[_RAW_HEADERS] = list(self.headers.items())
         environ[_REQUEST_READ] = self._deadline.cancel
+        if isinstance(environ["wsgi.input"], DechunkedInput):
+            environ["wsgi.input"] = QuotaDechunkedInput(self.rfile, MAX_PAYLOAD_BYTES)
         return environ
 
     def send_response(self, code: int, message: str | None = None) -> None:

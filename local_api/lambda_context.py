@@ -7,7 +7,7 @@ import secrets
 import time
 import uuid
 
-from local_api.events import ACCOUNT_ID
+from local_api.local_account import ACCOUNT_ID
 
 
 class LambdaContext:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from app import contract
-from local_api.proxy_response import Headers, ProxyResponse
+from local_api.proxy_response import Headers, HttpResponse
 
 # The API's resources and methods, as the CDK stack declares them (plus OPTIONS: CORS preflight).
 ROUTES = contract.ROUTES
@@ -27,6 +28,13 @@ class RouteMatch:
     resource: str
     path_parameters: dict[str, str]
     methods: tuple[str, ...]
+
+
+def has_ambiguous_segment(raw_path: str) -> bool:
+    """An empty, ``.`` or ``..`` segment (also percent-encoded): a path that some software
+    normalises to another one, so a signature must never be accepted for it."""
+    segments = raw_path.split("/")[1:]
+    return raw_path != "/" and any(unquote(segment) in ("", ".", "..") for segment in segments)
 
 
 def match_route(raw_path: str) -> RouteMatch | None:
@@ -50,19 +58,27 @@ def match_route(raw_path: str) -> RouteMatch | None:
 
 
 def gateway_error(
-    status: int, message: str, error_type: str | None = None, cors_origin: str = "*"
-) -> ProxyResponse:
-    """A response API Gateway generates itself (403s, 502...), with the stack's CORS header."""
+    status: int,
+    message: str,
+    error_type: str | None = None,
+    cors_origin: str = "*",
+    *,
+    message_key: str = "message",
+) -> HttpResponse:
+    """A response API Gateway generates itself (403s, 502...), with the stack's CORS header.
+
+    API Gateway words most as ``{"message": ...}``; its IAM policy refusals as ``{"Message": ...}``.
+    """
     headers: Headers = [("Content-Type", "application/json")]
     if error_type:
         headers.append(("x-amzn-ErrorType", error_type))
     headers.extend(_cors_origin_headers(cors_origin))
-    return ProxyResponse(status, headers, json.dumps({"message": message}).encode())
+    return HttpResponse(status, headers, json.dumps({message_key: message}).encode())
 
 
-def cors_preflight(cors_origin: str = "*") -> ProxyResponse:
+def cors_preflight(cors_origin: str = "*") -> HttpResponse:
     """The MOCK integration the stack puts on OPTIONS (no auth, never reaches the function)."""
-    return ProxyResponse(
+    return HttpResponse(
         204,
         [
             ("Access-Control-Allow-Headers", CORS_ALLOW_HEADERS),

@@ -18,16 +18,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 
-from local_api.gateway import GatewayConfig, LambdaHandler, LocalGateway
+from local_api.credentials import EXAMPLE_KEY_PAIR, KeyPair, key_pair_from_environment
+from local_api.gateway import FunctionHandler, GatewayConfig, LocalGateway
 from local_api.http_server import ListenError, LocalApiServer
-from local_api.proxy_response import ProxyResponse
-from local_api.sigv4 import KeyPair
+from local_api.principals import ENV_VARIABLE, LocalAccess, PrincipalsError, load_local_access
+from local_api.proxy_response import HttpResponse
 
 DEFAULT_HANDLER = "app.entrypoints.api.handler:handler"
 EVENTS_PATH = "/_local/events"  # the published domain events, oldest first (local-only)
-# Documented, deliberately fake defaults (AWS's own documentation example key pair).
-DEFAULT_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
-DEFAULT_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"  # nosec B105
 
 # The one home of the local defaults (table name, region, log level, ...): the project's .env.
 LOCAL_DEFAULTS_FILE = Path(__file__).resolve().parents[1] / ".env"
@@ -68,26 +66,16 @@ def apply_local_defaults(defaults: dict[str, str]) -> None:
 logger = logging.getLogger("local_api")
 
 
-def load_handler(spec: str) -> LambdaHandler:
+def load_handler(spec: str) -> FunctionHandler:
     """Import ``module:function`` (the same string Lambda's handler setting uses, with ':')."""
     module_name, _, attribute = spec.partition(":")
-    handler: LambdaHandler = getattr(importlib.import_module(module_name), attribute or "handler")
+    handler: FunctionHandler = getattr(importlib.import_module(module_name), attribute or "handler")
     return handler
 
 
-def key_pair_from_environment() -> KeyPair:
-    """The key pair the gateway accepts: the server's AWS_* variables, else documented defaults."""
-    access_key = os.environ.get("AWS_ACCESS_KEY_ID")
-    secret = os.environ.get("AWS_SECRET_ACCESS_KEY")
-    if not access_key or not secret:
-        return KeyPair(DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY)
-    return KeyPair(access_key, secret, os.environ.get("AWS_SESSION_TOKEN") or None)
-
-
-def banner(url: str, key_pair: KeyPair, region: str, storage: str) -> str:
-    """What a developer needs to call the API: URL, credentials and signed example calls, as
-    lines to paste into another shell (the tools are in .venv, which `make run` installed)."""
-    defaults = key_pair.access_key_id == DEFAULT_ACCESS_KEY_ID
+def banner(url: str, key_pair: KeyPair, region: str, storage: str, access: LocalAccess) -> str:
+    """What a developer needs to call the API: URL, credentials and signed example calls."""
+    defaults = key_pair.secret_access_key == EXAMPLE_KEY_PAIR.secret_access_key
     secret = key_pair.secret_access_key if defaults else "<the value of AWS_SECRET_ACCESS_KEY>"
     exports = [
         f"export PRODUCTS_API_URL={url}",
@@ -114,6 +102,16 @@ def banner(url: str, key_pair: KeyPair, region: str, storage: str) -> str:
             f"  for service execute-api in region {region}.",
             f"  Accepted credentials: AWS_ACCESS_KEY_ID={key_pair.access_key_id}"
             + (f" AWS_SECRET_ACCESS_KEY={secret}" if defaults else " (from this environment)"),
+            *(
+                [f"  Also accepted: {len(access.principals) - 1} principal(s) from {ENV_VARIABLE}"]
+                if len(access.principals) > 1
+                else []
+            ),
+            *(
+                [f"  Calls only from: {', '.join(access.allowed_source_cidrs)}"]
+                if access.allowed_source_cidrs
+                else []
+            ),
             f"  Storage: {storage}",
             f"  Docs: {url}/docs (OpenAPI document: {url}/openapi.json)",
             "",
@@ -143,7 +141,7 @@ def domain_events(
     yields the line that tells the developer so (or why events are off)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from local_api.event_stream import StreamUnavailable, events_page_body, local_pipeline
+    from local_api.event_pipeline import StreamUnavailable, events_page_body, local_pipeline
 
     try:
         poller, bus = local_pipeline(
@@ -159,7 +157,7 @@ def domain_events(
         return
     gateway.add_local_page(
         EVENTS_PATH,
-        lambda: ProxyResponse(200, [("Content-Type", "application/json")], events_page_body(bus)),
+        lambda: HttpResponse(200, [("Content-Type", "application/json")], events_page_body(bus)),
     )
     with poller.running():
         yield f"Domain events: {url}{EVENTS_PATH} (each one is also printed here as a JSON line)"
@@ -206,7 +204,13 @@ def _serve(args: argparse.Namespace) -> int:
     """Provide the table, start the gateway and the events feed, serve until interrupted."""
 
     # Read the accepted keys before moto starts: mock_aws overwrites the AWS_* variables.
-    key_pair = key_pair_from_environment()
+    key_pair = key_pair_from_environment(os.environ)
+    principals_file = os.environ.get(ENV_VARIABLE) or None
+    try:
+        access = load_local_access(Path(principals_file) if principals_file else None, key_pair)
+    except PrincipalsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     try:
         apply_local_defaults(read_local_defaults())
     except DefaultsError as error:
@@ -220,7 +224,7 @@ def _serve(args: argparse.Namespace) -> int:
             gateway = LocalGateway(
                 load_handler(args.handler),
                 GatewayConfig(
-                    {key_pair.access_key_id: key_pair},
+                    access,
                     region,
                     stage=args.stage,
                     cors_allow_origin=os.environ.get("CORS_ALLOW_ORIGIN", "*"),
@@ -239,7 +243,7 @@ def _serve(args: argparse.Namespace) -> int:
                 return 1
             # The stream is read from here on, before the banner says the server is ready.
             with domain_events(gateway, args.dynamodb_endpoint, region, server.url) as status:
-                print(banner(server.url, key_pair, region, where), flush=True)
+                print(banner(server.url, key_pair, region, where, access), flush=True)
                 print(status, flush=True)
                 server.serve_forever()  # returns on Ctrl-C / SIGTERM (werkzeug catches it)
                 print("\nShutting down.", flush=True)

@@ -1,11 +1,9 @@
 """Server-side SigV4 verification, checked the way API Gateway checks an IAM-authorised method.
 
-The signature is recomputed with botocore's own canonicalisation (``SigV4Auth``), so the server
-agrees with every botocore-based client by construction. Three things are deliberately *not* taken
-from the request as botocore would on the client side: the signed headers are exactly the ones the
-``SignedHeaders`` list names (botocore would drop some, e.g. ``user-agent``), the query string is
-parsed, RFC 3986-encoded and sorted here, and the body is hashed here (botocore trusts the
-``X-Amz-Content-SHA256`` header, which would let a client change the body without re-signing).
+The request's parts are checked here in API Gateway's order and with its error wording; the
+signature itself is recomputed in ``signature`` (botocore's own canonicalisation, so the server
+agrees with every botocore-based client by construction), and a mismatch is explained for the log
+by ``signature_diagnosis``.
 """
 
 from __future__ import annotations
@@ -16,15 +14,15 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import NamedTuple
-from urllib.parse import quote, unquote
 
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest, HTTPHeaders
-from botocore.credentials import Credentials
+from botocore.awsrequest import HTTPHeaders
+
+from local_api.credentials import KeyPair
+from local_api.signature import SERVICE as SERVICE  # the signing scope; the docs page reads it
+from local_api.signature import SignatureComputation
+from local_api.signature_diagnosis import diagnose
 
 ALGORITHM = "AWS4-HMAC-SHA256"
-SERVICE = "execute-api"
 MAX_CLOCK_SKEW = dt.timedelta(minutes=5)
 AMZ_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 
@@ -40,17 +38,13 @@ SIGNATURE_MISMATCH = (
     "The request signature we calculated does not match the signature you provided. Check your"
     " AWS Secret Access Key and signing method. Consult the service documentation for details.",
 )
+# Hints for the server log (never a secret): what a developer most likely has to change.
+UNKNOWN_KEY_HINT = (
+    "the server accepts its own AWS_ACCESS_KEY_ID and the keys in LOCAL_PRINCIPALS;"
+    " sign with one of those"
+)
 _INCOMPLETE = "IncompleteSignatureException"
 _INVALID = "InvalidSignatureException"
-
-
-@dataclass(frozen=True)
-class KeyPair:
-    """A key pair the server accepts; ``session_token`` set means temporary credentials."""
-
-    access_key_id: str
-    secret_access_key: str
-    session_token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,49 +81,6 @@ class AuthError(Exception):
         return self.detail or self.message
 
 
-class _ServerSideSigV4(SigV4Auth):
-    """botocore's signer, fed the request's own signed headers and the body hash we computed."""
-
-    def __init__(
-        self,
-        credentials: Credentials,
-        region: str,
-        signed: HTTPHeaders,
-        query: list[tuple[str, str]],
-        body_hash: str,
-    ) -> None:
-        super().__init__(credentials, SERVICE, region)
-        self._signed = signed
-        self._query = query
-        self._body_hash = body_hash
-
-    def headers_to_sign(self, request: AWSRequest) -> HTTPHeaders:
-        return self._signed
-
-    def canonical_query_string(self, request: AWSRequest) -> str:
-        # Decoded, then RFC 3986-encoded and sorted: the client's spelling of %XX must not matter.
-        pairs = sorted(
-            (quote(name, safe="-_.~"), quote(value, safe="-_.~")) for name, value in self._query
-        )
-        return "&".join(f"{name}={value}" for name, value in pairs)
-
-    def payload(self, request: AWSRequest) -> str:
-        return self._body_hash
-
-
-def parse_query(raw_query: str) -> list[tuple[str, str]]:
-    """Split a raw query string into percent-decoded (name, value) pairs, in order.
-
-    Like API Gateway, '+' is kept as a literal plus (only %XX escapes are decoded).
-    """
-    pairs = []
-    for part in raw_query.split("&"):
-        if part:
-            name, _, value = part.partition("=")
-            pairs.append((unquote(name), unquote(value)))
-    return pairs
-
-
 def verify(
     request: IncomingRequest,
     key_pairs: dict[str, KeyPair],
@@ -139,8 +90,12 @@ def verify(
     """Return the caller if ``request`` carries a valid SigV4 signature, else raise AuthError."""
     authorization = _header_values(request.headers, "authorization")
     if not authorization:
-        raise AuthError(MISSING_TOKEN)
-    header = authorization[-1]
+        raise AuthError(
+            MISSING_TOKEN, "unsigned request (no Authorization header): sign it with SigV4"
+        )
+    if len(authorization) > 1:  # the HTTP server refuses these first; never pick one of them
+        raise AuthError(SIGNATURE_MISMATCH, "more than one Authorization header")
+    header = authorization[0]
     params = _parse_authorization(header)
     amz_date = _request_timestamp(request.headers)
     missing = [
@@ -172,11 +127,9 @@ def verify(
         )
     access_key_id, scope_date, scope_region, scope_service, terminator = scope
     key_pair = key_pairs.get(access_key_id)
-    tokens = _header_values(request.headers, "x-amz-security-token")
-    if key_pair is None or not hmac.compare_digest(
-        (tokens[-1] if tokens else "").encode(), (key_pair.session_token or "").encode()
-    ):
-        raise AuthError(INVALID_TOKEN)
+    if key_pair is None:
+        raise AuthError(INVALID_TOKEN, f"unknown access key {access_key_id!r}: {UNKNOWN_KEY_HINT}")
+    _check_session_token(_header_values(request.headers, "x-amz-security-token"), key_pair)
     _check_scope(amz_date, scope_date, scope_region, scope_service, terminator, region)
     _check_clock_skew(amz_date, now or dt.datetime.now(dt.timezone.utc))
 
@@ -197,7 +150,7 @@ def verify(
             signed[name] = value  # HTTPHeaders appends: repeated headers are joined with ','
 
     host = _header_values(request.headers, "host")[-1]
-    computation = _Computation(
+    computation = SignatureComputation(
         key_pair, scope_region, amz_date, request.method, request.raw_path, request.raw_query
     )
     body_hash = hashlib.sha256(request.body).hexdigest()
@@ -205,117 +158,24 @@ def verify(
     if not hmac.compare_digest(expected, params["Signature"]):
         raise AuthError(
             SIGNATURE_MISMATCH,
-            computation.diagnose(host, signed, body_hash, params["Signature"], canonical_request),
+            diagnose(computation, host, signed, body_hash, params["Signature"], canonical_request),
         )
     return VerifiedCaller(access_key_id, key_pair.session_token is not None)
 
 
-# Signed headers whose values are credentials: shown as <redacted> in the server log.
-_SECRET_HEADERS = frozenset({"x-amz-security-token", "authorization"})
-_SECRET_QUERY_PARAMETERS = frozenset({"x-amz-security-token", "x-amz-signature"})
-
-
-class _Suspect(NamedTuple):
-    """One plausible difference between what the client signed and what arrived."""
-
-    name: str
-    why: str
-    headers: HTTPHeaders
-    body_hash: str
-
-
-@dataclass(frozen=True)
-class _Computation:
-    """One request's signature computation, repeatable with one input changed (for diagnosis)."""
-
-    key_pair: KeyPair
-    region: str
-    amz_date: str
-    method: str
-    raw_path: str
-    raw_query: str
-
-    def sign(self, host: str, signed: HTTPHeaders, body_hash: str) -> tuple[str, str]:
-        """(canonical request, signature) for these inputs."""
-        aws_request = AWSRequest(method=self.method, url=f"http://{host}{self.raw_path}")
-        aws_request.context["timestamp"] = self.amz_date
-        pair = self.key_pair
-        signer = _ServerSideSigV4(
-            Credentials(pair.access_key_id, pair.secret_access_key, pair.session_token),
-            self.region,
-            signed,
-            parse_query(self.raw_query),
-            body_hash,
+def _check_session_token(tokens: list[str], key_pair: KeyPair) -> None:
+    """The request carries exactly the key's session token, or none when the key has none."""
+    expected = key_pair.session_token
+    if expected is None and tokens:
+        raise AuthError(
+            INVALID_TOKEN,
+            "unexpected session token: this key has none (unset AWS_SESSION_TOKEN in the client,"
+            " or start the server with it)",
         )
-        canonical_request = signer.canonical_request(aws_request)
-        string_to_sign = signer.string_to_sign(aws_request, canonical_request)
-        return canonical_request, signer.signature(string_to_sign, aws_request)
-
-    def diagnose(
-        self,
-        host: str,
-        signed: HTTPHeaders,
-        body_hash: str,
-        client_signature: str,
-        canonical_request: str,
-    ) -> str:
-        """Which signed input differed, found by re-signing with one plausible change at a time.
-
-        Secret-free by construction: names and non-secret values only, and the canonical request
-        with credential-bearing header values redacted.
-        """
-        names = [name for name, _ in signed.items()]
-        suspects: list[_Suspect] = []
-        if ":" in host:  # a proxy or client that signed the Host without its port
-            bare = host.rsplit(":", 1)[0]
-            why = f"signed as {bare!r}, received {host!r}"
-            suspects.append(_Suspect("host", why, _with(signed, "host", bare), body_hash))
-        declared = signed.get("x-amz-content-sha256")
-        if declared and declared != body_hash:
-            why = "the body received is not the body signed"
-            suspects.append(_Suspect("x-amz-content-sha256 (body)", why, signed, declared))
-        for name in dict.fromkeys(names):
-            values = signed.get_all(name) or []
-            if len(values) > 1:  # repeated on the way (a proxy): the client signed one copy
-                for position, value in (("first", values[0]), ("last", values[-1])):
-                    why = f"repeated; the client signed only the {position} value"
-                    suspects.append(_Suspect(name, why, _with(signed, name, value), body_hash))
-        for suspect in suspects:
-            _, candidate = self.sign(host, suspect.headers, suspect.body_hash)
-            if hmac.compare_digest(candidate, client_signature):
-                return f"signed header {suspect.name!r} differs: {suspect.why}"
-        method, path, query, *rest = canonical_request.split("\n")
-        redacted = "\n".join([method, path, redact_query(query), *map(_redact_header_line, rest)])
-        return (
-            f"signed headers {';'.join(dict.fromkeys(names))}: no single header explains the"
-            " mismatch (a header changed on the way, or the secret key differs); canonical request"
-            f" we computed (credentials redacted):\n{redacted}"
-        )
-
-
-def _with(headers: HTTPHeaders, name: str, value: str) -> HTTPHeaders:
-    """A copy of ``headers`` with ``name`` set to the single ``value``."""
-    changed = HTTPHeaders()
-    for key, existing in headers.items():
-        if key != name:
-            changed[key] = existing
-    changed[name] = value
-    return changed
-
-
-def _redact_header_line(line: str) -> str:
-    name, colon, _ = line.partition(":")
-    return f"{name}:<redacted>" if colon and name in _SECRET_HEADERS else line
-
-
-def redact_query(raw_query: str) -> str:
-    """``raw_query`` with the values of query-string credentials (presigned URLs) redacted."""
-    parts = []
-    for part in raw_query.split("&"):
-        name, equals, _ = part.partition("=")
-        secret = unquote(name).lower() in _SECRET_QUERY_PARAMETERS
-        parts.append(f"{name}{equals}<redacted>" if secret and equals else part)
-    return "&".join(parts)
+    if expected is not None and not tokens:
+        raise AuthError(INVALID_TOKEN, "session token missing: this key needs X-Amz-Security-Token")
+    if expected is not None and not hmac.compare_digest(tokens[-1].encode(), expected.encode()):
+        raise AuthError(INVALID_TOKEN, "the session token differs from this key's")
 
 
 def _header_values(headers: list[tuple[str, str]], name: str) -> list[str]:

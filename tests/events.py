@@ -1,8 +1,9 @@
 """Realistic API Gateway REST proxy events and Lambda contexts, as AWS sends them.
 
-This module deliberately duplicates what ``local_api/events.py`` does for the local gateway and
-imports nothing from it: the handler tests build events from AWS's documented format on their
-own, so a mistake in the local gateway's translation cannot hide a handler bug (or the reverse).
+This module deliberately duplicates what ``local_api/proxy_events.py`` does for the local
+gateway and imports nothing from it: the handler tests build events from AWS's documented format
+on their own, so a mistake in the local gateway's translation cannot hide a handler bug (or the
+reverse).
 """
 
 from __future__ import annotations

@@ -12,11 +12,8 @@ from pathlib import Path
 import pytest
 from botocore.credentials import Credentials
 
-from local_api.server import (
-    DEFAULT_ACCESS_KEY_ID,
-    DEFAULT_SECRET_ACCESS_KEY,
-    read_local_defaults,
-)
+from local_api.credentials import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
+from local_api.server import read_local_defaults
 from tests.e2e.conftest import (
     E2E_CREDENTIALS,
     local_api_process,

@@ -137,6 +137,7 @@ ALL_OPTIONS: dict[str, Any] = {
     "memorySize": "1024",
     "reservedConcurrency": "50",
     "provisionedConcurrency": "2",
+    "allowedSourceCidrs": "203.0.113.0/24,2001:db8::/32",
 }
 
 

@@ -154,6 +154,20 @@ def test_every_option_is_documented_in_the_operations_page() -> None:
         assert f"`{key}`" in operations_page, key
 
 
+def test_allowed_source_cidrs_accept_a_list_or_a_comma_separated_option() -> None:
+    assert StackConfig.from_mapping({}).allowed_source_cidrs is None
+    assert StackConfig.from_mapping(load_stage_file("dev")).allowed_source_cidrs is None
+    option = StackConfig.from_mapping({"allowedSourceCidrs": "203.0.113.0/24, 2001:DB8::/32"})
+    assert option.allowed_source_cidrs == ["203.0.113.0/24", "2001:db8::/32"]
+    assert StackConfig.from_mapping({"allowedSourceCidrs": ""}).allowed_source_cidrs is None
+    assert "allowedSourceCidrs" in context_keys()
+
+
+def test_a_bad_cidr_is_refused_naming_the_option() -> None:
+    with pytest.raises(ConfigError, match="allowed_source_cidrs|allowedSourceCidrs"):
+        StackConfig.from_mapping({"allowedSourceCidrs": ["10.0.0.1/8"]})
+
+
 def test_mistyped_context_option_fails_instead_of_deploying_the_default() -> None:
     with pytest.raises(ConfigError, match="tableRemovalPolicyy"):
         _from_context({"tableRemovalPolicyy": "destroy", "@aws-cdk/core:flag": True})

@@ -471,6 +471,8 @@ def test_outputs_name_the_api_url_table_function_topic_and_dashboard(
         "EventBusArn",
         "EventSchemaRegistryName",
         "EventsFailedRecordsQueueUrl",
+        "ProductsReadOnlyPolicyArn",
+        "ProductsFullAccessPolicyArn",
     }
     assert outputs["TableName"]["Value"] == {"Ref": _logical_id(default_stack, TABLE)}
     assert outputs["FunctionName"]["Value"] == {"Ref": default_stack.api_function_id}

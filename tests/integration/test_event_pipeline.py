@@ -20,7 +20,7 @@ from app import contract
 from app.adapters.dynamodb_product_repository import DynamoDBProductRepository
 from app.domain.exceptions import ProductNotFound, VersionConflict
 from app.domain.model import Origin, Product, ProductChanges, format_timestamp
-from local_api.event_stream import (
+from local_api.event_pipeline import (
     STREAM_FUNCTION_NAME,
     STREAM_SERVICE_NAME,
     LocalEventBus,

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from botocore.credentials import Credentials
 
+from local_api.credentials import KeyPair
 from local_api.gateway import GatewayConfig, LocalGateway
 from local_api.http_server import IDLE_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS, LocalApiServer
-from local_api.sigv4 import KeyPair
+from local_api.principals import LocalAccess, full_access
 
 CREDENTIALS = Credentials("AKIAUNITTEST00000000", "unit-test-secret")
 REGION = "us-east-1"
@@ -51,7 +52,7 @@ ServeFactory = Callable[..., StubGateway]
 
 @pytest.fixture
 def serve() -> Iterator[ServeFactory]:
-    """Start gateways (``serve(key_pairs=..., idle_timeout=..., cors_allow_origin=...)``).
+    """Start gateways (``serve(key_pairs=... or access=..., idle_timeout=..., ...)``).
 
     ``idle_timeout`` and ``read_timeout`` go to the HTTP server, the rest to ``GatewayConfig``;
     all servers are stopped afterwards.
@@ -62,13 +63,13 @@ def serve() -> Iterator[ServeFactory]:
         key_pairs: list[KeyPair] | None = None,
         idle_timeout: float = IDLE_TIMEOUT_SECONDS,
         read_timeout: float = READ_TIMEOUT_SECONDS,
+        access: LocalAccess | None = None,
         **config: Any,
     ) -> StubGateway:
         pairs = key_pairs or [KeyPair(CREDENTIALS.access_key, CREDENTIALS.secret_key)]
         function = RecordingFunction()
-        gateway = LocalGateway(
-            function, GatewayConfig({pair.access_key_id: pair for pair in pairs}, REGION, **config)
-        )
+        config = {"access": access or full_access(*pairs), "region": REGION, **config}
+        gateway = LocalGateway(function, GatewayConfig(**config))
         server = LocalApiServer(
             ("127.0.0.1", 0), gateway, idle_timeout=idle_timeout, read_timeout=read_timeout
         )

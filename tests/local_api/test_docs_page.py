@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from local_api import openapi
-from local_api.events import HttpRequest
+from local_api.credentials import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, KeyPair
 from local_api.gateway import GatewayConfig, LocalGateway
-from local_api.proxy_response import ProxyResponse
-from local_api.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
-from local_api.sigv4 import KeyPair
+from local_api.principals import full_access
+from local_api.proxy_events import HttpRequest
+from local_api.proxy_response import HttpResponse
 
 REGION = "eu-west-3"
 OWN_KEYS = KeyPair("AKIADOCSPAGE00000000", "own-secret</script><b>x</b>", "session-token")
@@ -25,10 +25,8 @@ def unreachable_function(event: dict[str, Any], context: Any) -> dict[str, Any]:
     raise AssertionError("the docs page never invokes the function")
 
 
-def get(key_pair: KeyPair, path: str, source_ip: str = "127.0.0.1") -> ProxyResponse:
-    gateway = LocalGateway(
-        unreachable_function, GatewayConfig({key_pair.access_key_id: key_pair}, REGION)
-    )
+def get(key_pair: KeyPair, path: str, source_ip: str = "127.0.0.1") -> HttpResponse:
+    gateway = LocalGateway(unreachable_function, GatewayConfig(full_access(key_pair), REGION))
     return gateway.handle(HttpRequest("GET", path, "", [("Host", "h")], b"", source_ip))
 
 
@@ -66,7 +64,7 @@ class PageParts(html.parser.HTMLParser):
         return parsed
 
 
-def header(response: ProxyResponse, name: str) -> str | None:
+def header(response: HttpResponse, name: str) -> str | None:
     return next((v for n, v in response.headers if n.lower() == name.lower()), None)
 
 

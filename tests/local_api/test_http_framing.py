@@ -219,3 +219,79 @@ def test_a_client_trickling_its_request_is_cut_off(serve: ServeFactory) -> None:
 
     assert closed_after is not None and closed_after < 3, f"closed after {closed_after}"
     assert gateway.function.events == []
+
+
+def test_a_chunk_size_over_the_payload_quota_is_413_at_once(stub: StubGateway) -> None:
+    raw = (
+        f"POST /products HTTP/1.1\r\nHost: {host(stub)}\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "FFFFFFFFFF\r\n{}"
+    ).encode()
+
+    started = time.monotonic()
+    [(status, _, body)] = responses(exchange(stub.url, raw))
+
+    assert status == 413
+    assert json.loads(body) == {"message": "Request Too Long"}
+    assert time.monotonic() - started < 5  # not the 10 s idle timeout
+    assert stub.function.invocations == []
+
+
+@pytest.mark.parametrize("valid_first", [True, False])
+def test_two_authorization_headers_are_400_whichever_comes_first(
+    stub: StubGateway, valid_first: bool
+) -> None:
+    signed = sign("GET", stub.url + "/products", CREDENTIALS)
+    valid = signed.pop("Authorization")
+    bogus = "AWS4-HMAC-SHA256 Credential=AKIAUNITTEST00000000/x, SignedHeaders=host, Signature=0"
+    first, second = (valid, bogus) if valid_first else (bogus, valid)
+    headers = "".join(f"{name}: {value}\r\n" for name, value in signed.items())
+    raw = (
+        f"GET /products HTTP/1.1\r\nHost: {host(stub)}\r\n{headers}"
+        f"Authorization: {first}\r\nAuthorization: {second}\r\n\r\n"
+    ).encode()
+
+    [(status, _, body)] = responses(exchange(stub.url, raw))
+
+    assert status == 400
+    assert json.loads(body) == {"message": "Bad Request: more than one Authorization header"}
+    assert stub.function.invocations == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/products/.",
+        "/products/..",
+        "/products/%2e",
+        "/products/%2E%2E",
+        "/products/",
+        "//products",
+        "/products/./x",
+        "/x/../products",
+    ],
+)
+def test_a_path_with_dot_or_empty_segments_is_refused_before_routing_even_when_signed(
+    stub: StubGateway, path: str
+) -> None:
+    # Signed for exactly this path: the signature must still never reach another resource.
+    signed = sign("GET", stub.url + path, CREDENTIALS)
+    headers = "".join(f"{name}: {value}\r\n" for name, value in signed.items())
+    raw = f"GET {path} HTTP/1.1\r\nHost: {host(stub)}\r\n{headers}\r\n".encode()
+
+    [(status, response_headers, body)] = responses(exchange(stub.url, raw))
+
+    assert status == 403
+    assert response_headers["x-amzn-errortype"] == "MissingAuthenticationTokenException"
+    assert json.loads(body) == MISSING_TOKEN
+    assert stub.function.invocations == []
+
+
+def test_a_signature_for_products_is_not_accepted_on_products_dot(stub: StubGateway) -> None:
+    signed = sign("GET", stub.url + "/products", CREDENTIALS)
+    headers = "".join(f"{name}: {value}\r\n" for name, value in signed.items())
+    raw = f"GET /products/. HTTP/1.1\r\nHost: {host(stub)}\r\n{headers}\r\n".encode()
+
+    [(status, _, _)] = responses(exchange(stub.url, raw))
+
+    assert status == 403
+    assert stub.function.invocations == []

@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 
-from local_api.events import HttpRequest, build_event
+from local_api.credentials import KeyPair
 from local_api.lambda_context import LambdaContext
+from local_api.principals import Principal, environment_principal
+from local_api.proxy_events import HttpRequest, build_event
 from local_api.proxy_response import MalformedProxyResponse, to_http_response
 from local_api.rest_api import RouteMatch, match_route
-from local_api.sigv4 import VerifiedCaller
 
-CALLER = VerifiedCaller("AKIAUNITTEST00000000", has_session_token=False)
+CALLER = environment_principal(KeyPair("AKIAUNITTEST00000000", "unit-secret"))
 
 
 @pytest.mark.parametrize(
@@ -50,7 +51,7 @@ def request(**overrides: Any) -> HttpRequest:
     return HttpRequest(**values)
 
 
-def event_for(http_request: HttpRequest, caller: VerifiedCaller = CALLER) -> dict[str, Any]:
+def event_for(http_request: HttpRequest, caller: Principal = CALLER) -> dict[str, Any]:
     route = match_route(http_request.raw_path)
     assert route is not None
     return build_event(http_request, route, caller, "request-id-1", "local")
@@ -102,7 +103,9 @@ def test_the_request_context_carries_the_request_id_stage_and_signing_identity()
 
 
 def test_a_caller_with_a_session_token_appears_as_an_assumed_role() -> None:
-    identity = event_for(request(), VerifiedCaller("ASIAX", True))["requestContext"]["identity"]
+    identity = event_for(request(), environment_principal(KeyPair("ASIAX", "secret", "token")))[
+        "requestContext"
+    ]["identity"]
 
     assert ":assumed-role/" in identity["userArn"]
 

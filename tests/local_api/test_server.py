@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from botocore.credentials import Credentials
 
-from local_api.sigv4 import KeyPair
+from local_api.credentials import KeyPair
 from tests.local_api.conftest import CREDENTIALS, ServeFactory, StubGateway
 from tests.support.signed_http import send, sign, signed_request
 

@@ -11,7 +11,9 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest, HTTPHeaders
 from botocore.credentials import Credentials
 
-from local_api.sigv4 import AuthError, IncomingRequest, KeyPair, redact_query, verify
+from local_api.credentials import KeyPair
+from local_api.log_redaction import redact_query
+from local_api.sigv4 import AuthError, IncomingRequest, verify
 from tests.local_api.conftest import CREDENTIALS, REGION
 from tests.support.signed_http import sign
 
@@ -343,3 +345,29 @@ def test_query_string_credentials_are_redacted_for_the_log() -> None:
         "a=1&X-Amz-Signature=<redacted>&x-amz-security-token=<redacted>"
         "&X-Amz-Credential=AKIA%2Fscope"
     )
+
+
+def test_each_refusal_logs_one_secret_free_hint_of_what_to_change() -> None:
+    unsigned = rejection(incoming("GET", URL, {"X-Amz-Date": "20261122T100000Z"}))
+    unknown = rejection(signed(credentials=Credentials("AKIASOMEONEELSE00000", "other")))
+    token = rejection(
+        signed(
+            credentials=Credentials(
+                CREDENTIALS.access_key, CREDENTIALS.secret_key, "a-session-token"
+            )
+        )
+    )
+    no_token = rejection(
+        signed(),
+        {CREDENTIALS.access_key: KeyPair(CREDENTIALS.access_key, CREDENTIALS.secret_key, "tok")},
+    )
+
+    assert "unsigned request" in unsigned.log_text
+    assert "unknown access key 'AKIASOMEONEELSE00000'" in unknown.log_text
+    assert "LOCAL_PRINCIPALS" in unknown.log_text
+    assert "unexpected session token" in token.log_text
+    assert "a-session-token" not in token.log_text
+    assert "session token missing" in no_token.log_text
+    for error in (unsigned, unknown, token, no_token):
+        assert "\n" not in error.log_text
+        assert CREDENTIALS.secret_key not in error.log_text

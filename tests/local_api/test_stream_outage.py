@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from local_api.event_stream import StreamPoller
+from local_api.event_pipeline import StreamPoller
 
 
 class FlakyStreams:

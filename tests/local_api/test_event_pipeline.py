@@ -6,10 +6,12 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-from local_api.event_stream import ACCOUNT_ID, LocalEventBus, events_page_body, lambda_record
-from local_api.events import HttpRequest
+from local_api.event_pipeline import LocalEventBus, events_page_body, lambda_record
 from local_api.gateway import GatewayConfig, LocalGateway
-from local_api.proxy_response import ProxyResponse
+from local_api.local_account import ACCOUNT_ID
+from local_api.principals import full_access
+from local_api.proxy_events import HttpRequest
+from local_api.proxy_response import HttpResponse
 from tests.local_api.conftest import REGION, RecordingFunction
 
 ENTRY = {
@@ -58,8 +60,8 @@ def test_events_page_lists_the_delivered_events_oldest_first() -> None:
 
 def test_an_added_local_page_is_served_without_a_signature_and_without_the_function() -> None:
     function = RecordingFunction()
-    gateway = LocalGateway(function, GatewayConfig({}, REGION))
-    gateway.add_local_page("/_local/events", lambda: ProxyResponse(200, [], b'{"events":[]}'))
+    gateway = LocalGateway(function, GatewayConfig(full_access(), REGION))
+    gateway.add_local_page("/_local/events", lambda: HttpResponse(200, [], b'{"events":[]}'))
 
     response = gateway.handle(
         HttpRequest("GET", "/_local/events", "", [("Host", "localhost")], b"", "127.0.0.1")

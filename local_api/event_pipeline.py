@@ -23,10 +23,10 @@ from typing import Any
 
 from app import contract
 from local_api.lambda_context import LambdaContext
+from local_api.local_account import ACCOUNT_ID
 
 logger = logging.getLogger("local_api")
 
-ACCOUNT_ID = "123456789012"  # the local gateway's account (requestContext.accountId)
 LOCAL_BUS_NAME = f"{contract.SERVICE_NAME}-local-events"  # entries name it; nothing checks it
 STREAM_FUNCTION_NAME = "products-api-stream-local"
 # Both functions run in this one process, and Powertools' Loggers of one service share their keys:

@@ -18,12 +18,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from local_api import local_account
+from local_api.principals import Principal
 from local_api.proxy_response import Headers
 from local_api.rest_api import RouteMatch
-from local_api.sigv4 import VerifiedCaller, parse_query
-
-ACCOUNT_ID = "123456789012"
-API_ID = "localapi00"
+from local_api.signature import parse_query
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,7 @@ class HttpRequest:
 def build_event(
     request: HttpRequest,
     route: RouteMatch,
-    caller: VerifiedCaller,
+    caller: Principal,
     request_id: str,
     stage: str,
 ) -> dict[str, Any]:
@@ -80,7 +79,7 @@ def build_event(
             "extendedRequestId": base64.b64encode(secrets.token_bytes(6)).decode(),
             "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
             "path": f"/{stage}{request.raw_path}",
-            "accountId": ACCOUNT_ID,
+            "accountId": local_account.ACCOUNT_ID,
             "protocol": request.protocol,
             "stage": stage,
             "domainPrefix": host.split(".")[0].split(":")[0],
@@ -88,7 +87,7 @@ def build_event(
             "requestId": request_id,
             "identity": _identity(caller, request.source_ip, _last(headers, "user-agent")),
             "domainName": host.split(":")[0],
-            "apiId": API_ID,
+            "apiId": local_account.API_ID,
         },
         "body": body,
         "isBase64Encoded": is_base64,
@@ -110,26 +109,20 @@ def _with_gateway_headers(request: HttpRequest) -> Headers:
     return headers
 
 
-def _identity(caller: VerifiedCaller, source_ip: str, user_agent: str | None) -> dict[str, Any]:
-    # A stable fake principal per key, shaped like IAM's (user ids start AIDA, role ids AROA).
-    suffix = hashlib.sha256(caller.access_key_id.encode()).hexdigest()[:17].upper()
-    if caller.has_session_token:
-        user = f"AROA{suffix}:local-session"
-        arn = f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/local-developer/local-session"
-    else:
-        user = f"AIDA{suffix}"
-        arn = f"arn:aws:iam::{ACCOUNT_ID}:user/local-developer"
+def _identity(caller: Principal, source_ip: str, user_agent: str | None) -> dict[str, Any]:
+    """``requestContext.identity`` as API Gateway fills it for an IAM-authorised call."""
+    user = local_account.caller_id(caller.arn)
     return {
         "cognitoIdentityPoolId": None,
-        "accountId": ACCOUNT_ID,
+        "accountId": local_account.account_of(caller.arn),
         "cognitoIdentityId": None,
         "caller": user,
         "sourceIp": source_ip,
         "principalOrgId": None,
-        "accessKey": caller.access_key_id,
+        "accessKey": caller.key_pair.access_key_id,
         "cognitoAuthenticationType": None,
         "cognitoAuthenticationProvider": None,
-        "userArn": arn,
+        "userArn": caller.arn,
         "userAgent": user_agent,
         "user": user,
         "apiKey": None,
