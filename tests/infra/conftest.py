@@ -137,6 +137,7 @@ ALL_OPTIONS: dict[str, Any] = {
     "memorySize": "1024",
     "reservedConcurrency": "50",
     "provisionedConcurrency": "2",
+    "snapStart": "false",  # Lambda refuses SnapStart together with provisioned concurrency
 }
 
 

