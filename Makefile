@@ -56,7 +56,7 @@ install-node: node_modules/.installed ## Install the pinned Node tools (CDK CLI,
 
 PY_SOURCES := app infra tests local_api products_client benchmarks simple-crud-app.py
 
-test: install install-node install-checkov ## Install everything, then run the whole suite (unit, contract, integration, infra, e2e) with coverage
+test: install install-node install-checkov python314 ## Install everything, then run the whole suite (unit, contract, integration, infra, e2e) with coverage
 	$(RUN) pytest --cov --cov-report=term $(PYTEST_ARGS)
 
 test-unit: install ## Fast inner loop: unit and moto-backed tests only
