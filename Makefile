@@ -102,7 +102,7 @@ lint: install $(VENV)/.installed-browser ## black --check, isort --check, flake8
 	$(RUN) bandit -q -c pyproject.toml -r app infra local_api products_client benchmarks
 	$(MAKE) --no-print-directory checkov
 
-bench: install ## Speed and size benchmarks against budgets (cold start, per-request latency, layer size)
+bench: install python314 synth ## Speed and size benchmarks against budgets (cold start, Lambda-faithful cold start on 3.14, per-request latency, layer size)
 	$(RUN) python -m benchmarks.run
 
 format: install ## Fix formatting (black, isort)

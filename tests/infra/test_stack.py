@@ -622,7 +622,9 @@ def test_an_alarm_added_after_the_graphs_is_still_on_the_dashboard() -> None:
 # --- SnapStart (stage option snapStart) --------------------------------------------------------
 
 
-def test_without_snap_start_the_function_has_no_snapshot_setting(default_stack: Synthesised) -> None:
+def test_without_snap_start_the_function_has_no_snapshot_setting(
+    default_stack: Synthesised,
+) -> None:
     assert "SnapStart" not in default_stack.api_function()["Properties"]
 
 
@@ -632,12 +634,10 @@ def test_snap_start_publishes_versions_with_snapshots_behind_the_alias_and_coded
     stack = synth({"stage": "prod"})
     function = stack.api_function()["Properties"]
     assert function["SnapStart"] == {"ApplyOn": "PublishedVersions"}
-    (version_id, version) = next(iter(stack.resources("AWS::Lambda::Version").items()))
+    version_id, version = next(iter(stack.resources("AWS::Lambda::Version").items()))
     assert version["Properties"]["FunctionName"] == {"Ref": stack.api_function_id}
     alias = stack.only("AWS::Lambda::Alias")
-    assert alias["Properties"]["FunctionVersion"] == {
-        "Fn::GetAtt": [version_id, "Version"]
-    }
+    assert alias["Properties"]["FunctionVersion"] == {"Fn::GetAtt": [version_id, "Version"]}
     assert "ProvisionedConcurrencyConfig" not in alias["Properties"]
     assert "CodeDeployLambdaAliasUpdate" in alias["UpdatePolicy"]
     assert stack.only("AWS::CodeDeploy::DeploymentGroup")
