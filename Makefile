@@ -74,7 +74,7 @@ PY314_ROOT := build/py314-root
 PY314 := $(PY314_ROOT)/host/python3.14
 RUNTIME_SITE := build/py314-site
 RUNTIME_GROUPS := main,local,test,dev
-RUNTIME_TESTS := tests/unit tests/runtime --ignore=tests/unit/test_openapi.py
+RUNTIME_TESTS := tests/unit --ignore=tests/unit/test_openapi.py
 
 .PHONY: python314
 python314: ## Build (once) or reuse the Debian root with python3.14 (needs root the first time)

@@ -17,13 +17,13 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra import findings
+from infra.alarms import api_alarms
 from infra.api import products_api
 from infra.api_function import ALIAS_NAME, TIMEOUT, ApiFunction
 from infra.config import StackConfig
 from infra.event_bus import DomainEvents
 from infra.function_code import function_code
 from infra.layer import dependencies_layer
-from infra.alarms import api_alarms
 from infra.monitoring import Monitoring
 from infra.products_table import ProductsTable
 from infra.runtime import ARCHITECTURE, LAMBDA_LOG_LEVELS, RUNTIME

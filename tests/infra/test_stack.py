@@ -603,20 +603,23 @@ def test_production_stages_encrypt_table_and_logs_with_retained_customer_keys(
 def test_an_alarm_added_after_the_graphs_is_still_on_the_dashboard() -> None:
     """No ordering rule: the dashboard grows with every add_alarms/add_graphs call."""
     stack = cdk.Stack()
-    monitoring = Monitoring(stack, "Monitoring", config=StackConfig())
+    monitoring = Monitoring(stack, "Monitoring", config=StackConfig.from_mapping({}))
     metric = cloudwatch.Metric(namespace="Test", metric_name="Late")
-    monitoring.add_graphs(cloudwatch.GraphWidget(title="first", left=[metric]))
-    (late,) = monitoring.add_alarms(
+    monitoring.add_graphs(cloudwatch.GraphWidget(title="first graph", left=[metric]))
+    monitoring.add_alarms(
         [AlarmSpec("Late", "late", metric, threshold=1, description="added last")]
     )
-    template = Template.from_stack(stack).to_json()
-    body = json.dumps(template["Resources"][stack.resolve(late.node.default_child.logical_id)])
-    dashboard = json.dumps(
-        [r for r in template["Resources"].values() if r["Type"] == "AWS::CloudWatch::Dashboard"]
-    )
-    assert "products-api-dev-late" in body
-    assert stack.resolve(late.node.default_child.logical_id) in dashboard
-    assert "first" in dashboard
+    resources = Template.from_stack(stack).to_json()["Resources"]
+    (alarm_id,) = [
+        logical_id
+        for logical_id, resource in resources.items()
+        if resource["Properties"].get("AlarmName") == "products-api-dev-late"
+    ]
+    (dashboard,) = [
+        json.dumps(r) for r in resources.values() if r["Type"] == "AWS::CloudWatch::Dashboard"
+    ]
+    assert "first graph" in dashboard
+    assert alarm_id in dashboard
 
 
 # --- SnapStart (stage option snapStart) --------------------------------------------------------

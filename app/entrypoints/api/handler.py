@@ -209,11 +209,11 @@ class _EmptyBody:
 def warm_up_client(client: DynamoDBClient, table_name: str) -> None:
     """Take the client's first-call path once (serialise, resolve the endpoint, sign, parse)
     without the network: a ``before-send`` handler answers the one GetItem locally."""
-    from botocore.awsrequest import AWSResponse
+    from botocore.awsrequest import AWSResponse, HTTPHeaders
 
-    def answer_locally(request: Any, **_: Any) -> AWSResponse:
+    def answer_locally(request: Any, **_: Any) -> Any:
         # A response returned from before-send replaces the HTTP call (botocore's event contract).
-        return AWSResponse(request.url, 200, {}, _EmptyBody())
+        return AWSResponse(request.url, 200, HTTPHeaders(), _EmptyBody())
 
     client.meta.events.register_first("before-send.dynamodb.GetItem", answer_locally)
     try:
