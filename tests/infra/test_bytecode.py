@@ -12,6 +12,7 @@ import re
 
 # Runs the runtime interpreter on a fixed probe.
 import subprocess  # nosec B404
+import sys
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,29 @@ def test_the_runtime_imports_both_handlers_from_bytecode_only(
     assert any("/app/entrypoints/api/__pycache__/handler." in f for f in app_modules)
     assert any("/app/entrypoints/stream/__pycache__/handler." in f for f in app_modules)
     assert any("/aws_lambda_powertools/" in f for f in ours)
+
+
+def test_without_a_runtime_python_the_assets_ship_sources_with_one_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("LAMBDA_PYTHON", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no python3.14 on it
+    assert find_compiler.__wrapped__(PYTHON_VERSION, tmp_path) is None  # no cached root there
+    warnings = capsys.readouterr().err.strip().splitlines()
+    assert len(warnings) == 1
+    assert warnings[0].startswith("WARNING: no Python 3.14 found")
+    assert "ship sources only" in warnings[0]
+
+
+def test_lambda_python_comes_first_and_a_wrong_version_is_named_and_skipped(
+    compiler: Compiler,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("LAMBDA_PYTHON", compiler.executable)
+    assert find_compiler.__wrapped__(PYTHON_VERSION, tmp_path) == compiler
+    monkeypatch.setenv("LAMBDA_PYTHON", sys.executable)  # the tests' own Python, not 3.14
+    assert find_compiler.__wrapped__(PYTHON_VERSION, tmp_path) is None
+    assert f"LAMBDA_PYTHON={sys.executable} is not a working Python 3.14" in capsys.readouterr().err
