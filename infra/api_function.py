@@ -22,12 +22,10 @@ ALIAS_NAME = "live"
 
 
 class ApiFunction(Construct):
-    """The REST handler (``function``) on the shared code and layer, published behind ``alias``.
+    """The REST handler (``function``) on the shared code and layer, with its own ``role``.
 
-    Every deploy publishes a version (``current_version`` changes with code, layer and
-    configuration); API Gateway only ever calls the alias. With ``snapStart`` each published
-    version is initialised once and restored from its snapshot; provisioned concurrency, the
-    other cold-start setting, lives on the alias so it moves with the traffic.
+    With ``snapStart`` each published version (:func:`live_alias`) is initialised once and
+    restored from its snapshot.
     """
 
     def __init__(
@@ -85,14 +83,6 @@ class ApiFunction(Construct):
         if isinstance(cfn_function, cdk.CfnResource):
             cfn_function.add_metadata("cfn-lint", {"config": {"ignore_checks": ["W3005"]}})
         findings.function_findings(self.function, self.role)
-        self.alias = lambda_.Alias(
-            self,
-            "LiveAlias",
-            alias_name=ALIAS_NAME,
-            version=self.function.current_version,
-            description="The version API Gateway invokes; CodeDeploy shifts it on every deploy",
-            provisioned_concurrent_executions=config.provisioned_concurrency or None,
-        )
 
     def _role(
         self, config: StackConfig, table: dynamodb.ITable, log_group: logs.ILogGroup
@@ -134,3 +124,22 @@ class ApiFunction(Construct):
                 )
             )
         return role
+
+
+def live_alias(scope: Construct, function: lambda_.Function, config: StackConfig) -> lambda_.Alias:
+    """The alias API Gateway invokes, on the version this deploy publishes.
+
+    Every deploy publishes a version (``current_version`` changes with code, layer and
+    configuration); CodeDeploy moves the alias to it. Provisioned concurrency, the other
+    cold-start setting, lives on the alias so it moves with the traffic. Created in the stack's
+    scope (construct id ``LiveAlias``): a new logical id would make CloudFormation create a second
+    alias named ``live`` before deleting the first, which Lambda refuses.
+    """
+    return lambda_.Alias(
+        scope,
+        "LiveAlias",
+        alias_name=ALIAS_NAME,
+        version=function.current_version,
+        description="The version API Gateway invokes; CodeDeploy shifts it on every deploy",
+        provisioned_concurrent_executions=config.provisioned_concurrency or None,
+    )

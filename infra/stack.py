@@ -19,7 +19,7 @@ from constructs import Construct
 from infra import findings
 from infra.alarms import api_alarms
 from infra.api import products_api
-from infra.api_function import ALIAS_NAME, TIMEOUT, ApiFunction
+from infra.api_function import ALIAS_NAME, TIMEOUT, ApiFunction, live_alias
 from infra.config import StackConfig
 from infra.event_bus import DomainEvents
 from infra.function_code import function_code
@@ -75,7 +75,7 @@ class ProductsApiStack(cdk.Stack):
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
         )
-        api_function = ApiFunction(
+        self.function = ApiFunction(
             self,
             "ApiFunction",
             config=config,
@@ -83,8 +83,8 @@ class ProductsApiStack(cdk.Stack):
             code=code,
             layer=layer,
             log_group=self._log_group("FunctionLogs"),
-        )
-        self.function, self.alias = api_function.function, api_function.alias
+        ).function
+        self.alias = live_alias(self, self.function, config)
         self.api = products_api(
             self,
             "ProductsApi",
