@@ -155,10 +155,11 @@ def verify_layer(
     foreign = [p for p in site.rglob("*.pyc") if f".{target.cache_tag}." not in p.name]
     if foreign:
         problems.append(f"{len(foreign)} .pyc files of another Python (pip must use --no-compile)")
-    missing = [py for py, pyc in compiled_files(site, target.cache_tag).items() if pyc is None]
+    bytecode = compiled_files(site, target.cache_tag)
+    missing = [source for source, pyc in bytecode.items() if pyc is None]
     if compiled and missing:
         problems.append(f"{len(missing)} modules without {target.cache_tag} bytecode")
-    if not compiled and len(missing) != len(compiled_files(site, target.cache_tag)):
+    if not compiled and len(missing) != len(bytecode):
         problems.append("bytecode found in a layer built without a compiler")
     if (site / "bin").exists():
         problems.append("bin/ holds console scripts with a host interpreter path")
