@@ -94,7 +94,8 @@ def _deployed_copies(assets: LambdaAssets) -> Iterator[dict[str, LambdaAssets]]:
 
 def _probe(compiler: Compiler, path: list[str], event: dict[str, Any], env: dict[str, str]) -> Any:
     command = [compiler.executable, "-I", "-S", "-B", "-c", _PROBE, json.dumps(path)]
-    result = subprocess.run(  # nosec B603 - fixed probe
+    # A fixed probe script, run by the runtime interpreter.
+    result = subprocess.run(  # nosec B603
         [*command, json.dumps(event)], capture_output=True, text=True, env=env, check=False
     )
     if result.returncode:
