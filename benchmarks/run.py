@@ -14,15 +14,11 @@ import argparse
 import contextlib
 import io
 import json
-import logging
 import os
 import statistics
-
-# Runs this repository's own Python on fixed probe scripts.
-import subprocess  # nosec B404
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,139 +26,17 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import lambda_env, workload  # noqa: E402  (needs ROOT on sys.path)
+from benchmarks import workload  # noqa: E402  (needs ROOT on sys.path)
+from benchmarks.cold_start import COLD_BUDGETS, cold_start  # noqa: E402
+from benchmarks.lambda_cold_start import LAMBDA_BUDGETS, PHASES, lambda_cold_start  # noqa: E402
+from benchmarks.stand_ins import TABLE, environment, table_definition  # noqa: E402
 
 OPERATIONS = ("create", "get", "update", "list", "delete")
 # Ours / floor. Overhead is handler time outside DynamoDB calls (what we add per request).
 OVERHEAD_BUDGETS = {"create": 10.5, "get": 8.5, "update": 8.5, "list": 7.0, "delete": 5.5}
-COLD_BUDGETS = {
-    "import handler (project venv)": 1.0,
-    "import handler (Lambda packages)": 1.3,
-    "import + first request (moto server)": 2.5,
-}
 LOG_BYTES_BUDGET = 400  # bytes per successful request; exact, so an absolute budget
 LAYER_BUDGET_MB = 40.0
-TABLE = "bench"
 LIST_SIZE = 50  # products in the table, so every list returns a full page
-
-# A fresh interpreter: import (timed), then the first request against a moto server.
-_COLD_PROBE = """
-import json, sys, time
-start = time.perf_counter()
-if sys.argv[1] == "ours":
-    import app.entrypoints.api.handler as module
-    imported = time.perf_counter()
-    from benchmarks.workload import LambdaContext, rest_event
-    status = module.handler(rest_event("GET", "/products"), LambdaContext())["statusCode"]
-else:
-    import botocore.session
-    imported = time.perf_counter()
-    client = botocore.session.get_session().create_client("dynamodb")
-    client.scan(TableName="bench", Limit=20)
-    status = 200
-done = time.perf_counter()
-print(json.dumps({"import": (imported - start) * 1000, "first": (done - start) * 1000,
-                  "status": status, "crt": "awscrt" in sys.modules}))
-"""
-
-
-def _environment(endpoint: str | None = None) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        PYTHONPATH=str(ROOT),
-        TABLE_NAME=TABLE,
-        AWS_ACCESS_KEY_ID="bench",
-        # Moto accepts any key.
-        AWS_SECRET_ACCESS_KEY="bench",  # nosec B106
-        AWS_DEFAULT_REGION="us-east-1",
-        POWERTOOLS_TRACE_DISABLED="true",
-    )
-    env.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
-    if endpoint:
-        env["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
-    return env
-
-
-def _table_definition(name: str = TABLE) -> Any:
-    from app.adapters.dynamodb_product_repository import table_definition
-
-    return table_definition(name)
-
-
-@contextlib.contextmanager
-def _moto_server() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-
-
-def _probe(python: list[str], who: str, env: dict[str, str]) -> dict[str, Any]:
-    # Fixed command line.
-    result = subprocess.run(  # nosec B603
-        [*python, "-c", _COLD_PROBE, who], capture_output=True, text=True, env=env, cwd=ROOT
-    )
-    if result.returncode:
-        raise RuntimeError(f"cold-start probe ({who}) failed:\n{result.stderr[-2000:]}")
-    sample: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-    if sample["status"] != 200:
-        raise RuntimeError(f"cold-start probe ({who}) answered {sample['status']}")
-    return sample
-
-
-def cold_start(runs: int) -> dict[str, tuple[float, float]]:
-    """Medians (ours ms, floor ms) of fresh processes, run alternately with the floor."""
-    import botocore.session
-
-    site = lambda_env.lambda_site(ROOT)
-    interpreters = {
-        "project venv": ([sys.executable], str(ROOT)),
-        # -S: no site-packages at all; only the layer's packages, botocore and the project.
-        "Lambda packages": ([sys.executable, "-S"], os.pathsep.join([str(site), str(ROOT)])),
-    }
-    samples: dict[str, list[dict[str, Any]]] = {}
-    with _moto_server() as endpoint:
-        client: Any = botocore.session.get_session().create_client(
-            "dynamodb",
-            region_name="us-east-1",
-            endpoint_url=endpoint,
-            aws_access_key_id="bench",
-            # Moto accepts any key.
-            aws_secret_access_key="bench",  # nosec B106
-        )
-        env = _environment(endpoint)
-        client.create_table(**_table_definition())
-        for _ in range(runs):
-            for label, (python, path) in interpreters.items():
-                for who in ("floor", "ours"):
-                    sample = _probe(python, who, {**env, "PYTHONPATH": path})
-                    if label == "Lambda packages" and sample["crt"]:
-                        raise RuntimeError("the Lambda package set must not contain awscrt")
-                    samples.setdefault(f"{label} {who}", []).append(sample)
-
-    def median(key: str, field: str) -> float:
-        return float(statistics.median(s[field] for s in samples[key]))
-
-    return {
-        "import handler (project venv)": (
-            median("project venv ours", "import"),
-            median("project venv floor", "import"),
-        ),
-        "import handler (Lambda packages)": (
-            median("Lambda packages ours", "import"),
-            median("Lambda packages floor", "import"),
-        ),
-        "import + first request (moto server)": (
-            median("project venv ours", "first"),
-            median("project venv floor", "first"),
-        ),
-    }
 
 
 class _AwsMeter:
@@ -210,7 +84,7 @@ def _round(
 
 def warm_requests(rounds: int) -> dict[str, tuple[float, float, float]]:
     """Per operation: medians of our overhead (us), the floor's (us) and our log bytes."""
-    os.environ.update(_environment())
+    os.environ.update(environment())
     from moto import mock_aws
 
     from app.adapters.dynamodb_product_repository import DynamoDBProductRepository
@@ -222,8 +96,8 @@ def warm_requests(rounds: int) -> dict[str, tuple[float, float, float]]:
     # Logs and metrics go to stdout, as in Lambda: captured to count their bytes.
     with mock_aws(), contextlib.redirect_stdout(log):
         client = create_dynamodb_client()
-        client.create_table(**_table_definition(TABLE))
-        client.create_table(**_table_definition("floor"))
+        client.create_table(**table_definition(TABLE))
+        client.create_table(**table_definition("floor"))
         meter = _AwsMeter()
         our_handler = build_handler(DynamoDBProductRepository(client, TABLE))
         floor_handler = workload.floor_handler(client, "floor")
@@ -277,6 +151,23 @@ def main() -> int:
     print(f"{'ratio':>7} {'budget':>7}")
     for name, (ours, floor) in cold_start(arguments.cold_runs).items():
         row(name, ours, floor, COLD_BUDGETS[name], "ms")
+    print(f"\n{'Lambda cold start (3.14, assets as shipped)':40} {'bytecode':>9} {'sources':>9}")
+    figures = lambda_cold_start(arguments.cold_runs)
+    shipped, sources = figures["with bytecode"], figures["sources only"]
+    for clock in ("wall", "cpu"):
+        for index, phase in enumerate(PHASES):
+            name = f"  {phase} ({clock})"
+            print(f"{name:40} {shipped[clock][index]:9.1f} {sources[clock][index]:9.1f}   ms")
+    print(f"{'budgets on CPU time':40} {'bytecode':>9} {'sources':>9} {'':4} {'ratio':>7}")
+    row(
+        "handler import",
+        shipped["cpu"][0],
+        sources["cpu"][0],
+        LAMBDA_BUDGETS["handler import"],
+        "ms",
+    )
+    total = "import + client + first request"
+    row(total, sum(shipped["cpu"]), sum(sources["cpu"]), LAMBDA_BUDGETS[total], "ms")
     print(f"\n{'overhead per request (median)':40} {'ours':>9} {'floor':>9}")
     warm = warm_requests(arguments.rounds)
     for operation, (ours, floor, _) in warm.items():

@@ -89,6 +89,9 @@ class StackConfig(BaseModel):
     memory_size: int = Field(1769, ge=128, le=10240)
     reserved_concurrency: int = Field(10, ge=1)
     provisioned_concurrency: int = Field(0, ge=0)
+    # Lambda SnapStart on the published versions: init runs once per version and is restored from
+    # a snapshot afterwards (the handler then builds its whole object graph during init).
+    snap_start: bool = False
     deployment_strategy: str = "all-at-once"
     latency_p99_threshold_ms: int = Field(2000, ge=1)
     client_error_rate_percent: int = Field(10, ge=1, le=100)
@@ -153,6 +156,11 @@ class StackConfig(BaseModel):
             )
         if self.provisioned_concurrency > self.reserved_concurrency:
             raise ValueError("provisionedConcurrency cannot exceed reservedConcurrency")
+        if self.snap_start and self.provisioned_concurrency:
+            raise ValueError(
+                "snapStart=true needs provisionedConcurrency=0 (Lambda does not support both "
+                "on one version)"
+            )
         return self
 
     @property

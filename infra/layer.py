@@ -1,8 +1,9 @@
 """The dependencies layer: exactly the locked runtime dependencies, built with pip, no Docker.
 
 pip downloads the wheels of ``layer_requirements`` for the function's platform and Python version
-(``--only-binary=:all:``, ``--require-hashes``) into ``<out>/python``; ``verify_layer`` checks the
-result on every build.
+(``--only-binary=:all:``, ``--require-hashes``) into ``<out>/python``, then compiles it to the
+runtime's bytecode when an interpreter of that version is found (``infra/bytecode.py``);
+``verify_layer`` checks the result on every build.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 from packaging.tags import parse_tag
 
+from infra.bytecode import Compiler, compiled_files, find_compiler
 from infra.layer_requirements import (
     PROVIDED_BY_RUNTIME,
     LayerBuildError,
@@ -34,7 +36,7 @@ from infra.layer_requirements import (
 )
 
 # Part of the asset hash: bump it when the build recipe changes so cached layers are rebuilt.
-_RECIPE_VERSION = "2"
+_RECIPE_VERSION = "3"
 _PIP_PLATFORMS = {
     "arm64": ("manylinux2014_aarch64", "aarch64"),
     "x86_64": ("manylinux2014_x86_64", "x86_64"),
@@ -62,13 +64,24 @@ class Target:
         return "cp" + self.python_version.replace(".", "")
 
     @property
+    def cache_tag(self) -> str:
+        """The ``.pyc`` name tag of this Python version, e.g. ``cpython-314``."""
+        return "cpython-" + self.cpython_tag[2:]
+
+    @property
     def extension_suffix(self) -> str:
         """File suffix of a compiled extension module for this interpreter and machine."""
         return f".cpython-{self.cpython_tag[2:]}-{self.machine}-linux-gnu.so"
 
 
-def build_layer(output_dir: Path, requirements: LayerRequirements, target: Target) -> None:
-    """pip-install the requirements for ``target`` into ``output_dir/python`` and verify them."""
+def build_layer(
+    output_dir: Path,
+    requirements: LayerRequirements,
+    target: Target,
+    compiler: Compiler | None = None,
+) -> None:
+    """pip-install the requirements for ``target`` into ``output_dir/python``, compile them with
+    ``compiler`` (if any) and verify the result."""
     site = output_dir / "python"
     site.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="layer-requirements-") as tmp:
@@ -82,7 +95,7 @@ def build_layer(output_dir: Path, requirements: LayerRequirements, target: Targe
             "--quiet",
             "--disable-pip-version-check",
             "--no-input",
-            "--no-compile",  # host .pyc files would be useless (and wrong) in the Lambda runtime
+            "--no-compile",  # this host's bytecode is useless in the runtime: compiled below
             "--no-deps",  # the exported list is already the complete, locked closure
             "--require-hashes",
             "--only-binary=:all:",
@@ -102,15 +115,20 @@ def build_layer(output_dir: Path, requirements: LayerRequirements, target: Targe
         raise LayerBuildError(f"pip could not build the layer:\n{result.stderr.strip()}")
     # Console scripts are useless in a layer and carry this machine's interpreter path.
     shutil.rmtree(site / "bin", ignore_errors=True)
+    if compiler is not None:
+        compiler.compile(site, runtime_path="/opt/python")
     # pip evaluates environment markers for this machine, not the target; the check below
     # would catch a requirement skipped that way (none of the locked ones has such a marker).
-    problems = verify_layer(site, requirements, target)
+    problems = verify_layer(site, requirements, target, compiled=compiler is not None)
     if problems:
         raise LayerBuildError("the built layer is incomplete:\n- " + "\n- ".join(problems))
 
 
-def verify_layer(site: Path, requirements: LayerRequirements, target: Target) -> list[str]:
-    """What is wrong with a built layer's ``python/`` folder (empty list: nothing)."""
+def verify_layer(
+    site: Path, requirements: LayerRequirements, target: Target, *, compiled: bool = False
+) -> list[str]:
+    """What is wrong with a built layer's ``python/`` folder (empty list: nothing). ``compiled``:
+    every ``.py`` must have its bytecode for the target Python (else none may have any)."""
     problems: list[str] = []
     installed = {normalise(path.name.split("-", 1)[0]): path for path in site.glob("*.dist-info")}
     for name, version in sorted(requirements.versions.items()):
@@ -134,9 +152,15 @@ def verify_layer(site: Path, requirements: LayerRequirements, target: Target) ->
             problems.append(
                 f"pydantic-core wheel tags {tags} do not match {expected}*{target.machine}"
             )
-    compiled = [p for p in site.rglob("*") if p.suffix == ".pyc" or p.name == "__pycache__"]
-    if compiled:
-        problems.append(f"{len(compiled)} compiled/bytecode cache entries found (use --no-compile)")
+    foreign = [p for p in site.rglob("*.pyc") if f".{target.cache_tag}." not in p.name]
+    if foreign:
+        problems.append(f"{len(foreign)} .pyc files of another Python (pip must use --no-compile)")
+    bytecode = compiled_files(site, target.cache_tag)
+    missing = [source for source, pyc in bytecode.items() if pyc is None]
+    if compiled and missing:
+        problems.append(f"{len(missing)} modules without {target.cache_tag} bytecode")
+    if not compiled and len(missing) != len(bytecode):
+        problems.append("bytecode found in a layer built without a compiler")
     if (site / "bin").exists():
         problems.append("bin/ holds console scripts with a host interpreter path")
     return problems
@@ -146,13 +170,16 @@ def verify_layer(site: Path, requirements: LayerRequirements, target: Target) ->
 class PipLayerBundling:
     """CDK local bundling: builds the layer on this machine instead of in a Docker container."""
 
-    def __init__(self, requirements: LayerRequirements, target: Target) -> None:
+    def __init__(
+        self, requirements: LayerRequirements, target: Target, compiler: Compiler | None
+    ) -> None:
         self._requirements = requirements
         self._target = target
+        self._compiler = compiler
 
     def try_bundle(self, output_dir: str, options: cdk.BundlingOptions) -> bool:
         # Failing loudly beats returning False: CDK would fall back to Docker, absent here.
-        build_layer(Path(output_dir), self._requirements, self._target)
+        build_layer(Path(output_dir), self._requirements, self._target, self._compiler)
         return True
 
 
@@ -167,10 +194,17 @@ def dependencies_layer(
     """A layer version holding the locked runtime dependencies for ``runtime``/``architecture``."""
     requirements = locked_layer_requirements(project_root)
     target = Target.of(runtime, architecture)
+    compiler = find_compiler(target.python_version, project_root)
     # The hash covers exactly what determines the layer's content, so an unchanged lock file
     # reuses the cached build in cdk.out and deploys no new layer version.
     fingerprint = "\n".join(
-        [_RECIPE_VERSION, target.python_version, target.pip_platform, requirements.text]
+        [
+            _RECIPE_VERSION,
+            target.python_version,
+            target.pip_platform,
+            compiler.version if compiler else "sources only",
+            requirements.text,
+        ]
     )
     code = lambda_.Code.from_asset(
         # Never read: the hash is custom and the bundler works from poetry.lock. CDK still
@@ -180,7 +214,7 @@ def dependencies_layer(
         asset_hash_type=cdk.AssetHashType.CUSTOM,
         bundling=cdk.BundlingOptions(
             image=runtime.bundling_image,
-            local=PipLayerBundling(requirements, target),  # type: ignore[arg-type]
+            local=PipLayerBundling(requirements, target, compiler),  # type: ignore[arg-type]
         ),
     )
     versions = ", ".join(f"{n} {v}" for n, v in sorted(requirements.versions.items()))

@@ -138,6 +138,7 @@ ALL_OPTIONS: dict[str, Any] = {
     "reservedConcurrency": "50",
     "provisionedConcurrency": "2",
     "allowedSourceCidrs": "203.0.113.0/24,2001:db8::/32",
+    "snapStart": "false",  # Lambda refuses SnapStart together with provisioned concurrency
 }
 
 

@@ -168,6 +168,17 @@ def test_a_bad_cidr_is_refused_naming_the_option() -> None:
         StackConfig.from_mapping({"allowedSourceCidrs": ["10.0.0.1/8"]})
 
 
+def test_snap_start_is_on_for_prod_and_off_for_dev() -> None:
+    assert StackConfig.from_mapping(load_stage_file("prod")).snap_start is True
+    assert StackConfig.from_mapping(load_stage_file("dev")).snap_start is False
+    assert "snapStart" in context_keys()
+
+
+def test_snap_start_with_provisioned_concurrency_is_refused() -> None:
+    with pytest.raises(ConfigError, match="snapStart=true needs provisionedConcurrency=0"):
+        StackConfig.from_mapping({"snapStart": "true", "provisionedConcurrency": "1"})
+
+
 def test_mistyped_context_option_fails_instead_of_deploying_the_default() -> None:
     with pytest.raises(ConfigError, match="tableRemovalPolicyy"):
         _from_context({"tableRemovalPolicyy": "destroy", "@aws-cdk/core:flag": True})

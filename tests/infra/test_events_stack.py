@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from app import contract
-from infra import events as events_infra
+from infra import event_bus as events_infra
 from tests.infra.conftest import Synthesised
 
 pytestmark = pytest.mark.infra

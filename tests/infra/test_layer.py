@@ -97,6 +97,22 @@ def test_verify_layer_rejects_a_binary_for_another_platform(
     assert "pydantic==" in problems  # the rest of the requirements are not installed
 
 
+def test_verify_layer_wants_runtime_bytecode_for_every_module_when_compiled(
+    requirements: LayerRequirements, target: Target, tmp_path: Path
+) -> None:
+    site = tmp_path / "python"
+    (site / "pkg" / "__pycache__").mkdir(parents=True)
+    (site / "pkg" / "__init__.py").write_text("")
+    (site / "pkg" / "module.py").write_text("")
+    (site / "pkg" / "__pycache__" / "__init__.cpython-314.pyc").write_bytes(b"")
+    (site / "pkg" / "__pycache__" / "module.cpython-311.pyc").write_bytes(b"")
+    compiled = "\n".join(verify_layer(site, requirements, target, compiled=True))
+    assert "1 modules without cpython-314 bytecode" in compiled
+    assert "1 .pyc files of another Python" in compiled
+    sources_only = "\n".join(verify_layer(site, requirements, target, compiled=False))
+    assert "bytecode found in a layer built without a compiler" in sources_only
+
+
 def test_export_lines_are_parsed_as_pep_508_requirements_with_their_hashes() -> None:
     from infra.layer_requirements import LayerBuildError, parse_export
 

@@ -8,10 +8,15 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
-from aws_cdk.assertions import Match
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk.assertions import Match, Template
 
 from app import contract
-from infra.application import build_app
+from infra.alarms import AlarmSpec
+from infra.application import PROJECT_ROOT, build_app
+from infra.config import StackConfig
+from infra.function_code import build_function_asset
+from infra.monitoring import Monitoring
 from tests.infra.conftest import SKIP_BUNDLING, Synthesised, SynthFactory, cdk_json_context
 
 pytestmark = pytest.mark.infra
@@ -217,15 +222,19 @@ def test_function_uses_the_dependencies_layer_built_for_its_runtime_and_architec
     assert "aws-lambda-powertools" in layer["Description"]
 
 
-def test_function_asset_holds_only_the_application_package(default_stack: Synthesised) -> None:
-    s3_key = default_stack.api_function()["Properties"]["Code"]["S3Key"]
-    asset_dir = default_stack.outdir / f"asset.{s3_key.removesuffix('.zip')}"
+def test_function_asset_holds_only_the_application_package(tmp_path: Path) -> None:
+    """What the asset's bundling writes (sources only here; tests/infra/test_bytecode.py checks
+    the compiled asset of a real synth)."""
+    asset_dir = tmp_path / "asset"
+    build_function_asset(asset_dir, PROJECT_ROOT, compiler=None)
     files = sorted(str(p.relative_to(asset_dir)) for p in asset_dir.rglob("*") if p.is_file())
     assert files, f"no staged function asset in {asset_dir}"
     assert all(f.startswith(f"{contract.APP_PACKAGE}/") for f in files), files
-    assert all(f.endswith((".py", "py.typed")) for f in files), files
     assert f"{contract.APP_PACKAGE}/entrypoints/api/handler.py" in files
-    assert not [f for f in files if "__pycache__" in f or "/tests/" in f or "/test_" in f]
+    assert not [f for f in files if "/tests/" in f or "/test_" in f]
+    # Bytecode only as the runtime's own (tests/infra/test_bytecode.py checks it file by file).
+    compiled = [f for f in files if not f.endswith((".py", "py.typed"))]
+    assert all(f.endswith(".cpython-314.pyc") and "/__pycache__/" in f for f in compiled), files
 
 
 # --- DynamoDB table --------------------------------------------------------------------------
@@ -593,11 +602,47 @@ def test_production_stages_encrypt_table_and_logs_with_retained_customer_keys(
     assert "kms:ViaService" in statement["Condition"]["StringEquals"]
 
 
-def test_alarms_cannot_be_added_once_the_dashboard_is_built(default_stack: Synthesised) -> None:
-    """Extensions add their alarms before the stack builds the dashboard, or they would be
-    missing from it; a late one fails loudly instead."""
-    monitoring = default_stack.stack.monitoring
-    assert monitoring.dashboard is not None
-    metric = default_stack.stack.function.metric_errors()
-    with pytest.raises(RuntimeError, match="before the dashboard is built"):
-        monitoring.add_alarm("Late", "late", metric, threshold=1, description="too late")
+def test_an_alarm_added_after_the_graphs_is_still_on_the_dashboard() -> None:
+    """No ordering rule: the dashboard grows with every add_alarms/add_graphs call."""
+    stack = cdk.Stack()
+    monitoring = Monitoring(stack, "Monitoring", config=StackConfig.from_mapping({}))
+    metric = cloudwatch.Metric(namespace="Test", metric_name="Late")
+    monitoring.add_graphs(cloudwatch.GraphWidget(title="first graph", left=[metric]))
+    monitoring.add_alarms(
+        [AlarmSpec("Late", "late", metric, threshold=1, description="added last")]
+    )
+    resources = Template.from_stack(stack).to_json()["Resources"]
+    (alarm_id,) = [
+        logical_id
+        for logical_id, resource in resources.items()
+        if resource["Properties"].get("AlarmName") == "products-api-dev-late"
+    ]
+    (dashboard,) = [
+        json.dumps(r) for r in resources.values() if r["Type"] == "AWS::CloudWatch::Dashboard"
+    ]
+    assert "first graph" in dashboard
+    assert alarm_id in dashboard
+
+
+# --- SnapStart (stage option snapStart) --------------------------------------------------------
+
+
+def test_without_snap_start_the_function_has_no_snapshot_setting(
+    default_stack: Synthesised,
+) -> None:
+    assert "SnapStart" not in default_stack.api_function()["Properties"]
+
+
+def test_snap_start_publishes_versions_with_snapshots_behind_the_alias_and_codedeploy(
+    synth: SynthFactory,
+) -> None:
+    stack = synth({"stage": "prod"})
+    function = stack.api_function()["Properties"]
+    assert function["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+    version_id, version = next(iter(stack.resources("AWS::Lambda::Version").items()))
+    assert version["Properties"]["FunctionName"] == {"Ref": stack.api_function_id}
+    alias = stack.only("AWS::Lambda::Alias")
+    assert alias["Properties"]["FunctionVersion"] == {"Fn::GetAtt": [version_id, "Version"]}
+    assert "ProvisionedConcurrencyConfig" not in alias["Properties"]
+    assert "CodeDeployLambdaAliasUpdate" in alias["UpdatePolicy"]
+    assert stack.only("AWS::CodeDeploy::DeploymentGroup")

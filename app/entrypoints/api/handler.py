@@ -6,6 +6,11 @@ same graph with their own repository through :func:`build_handler`. botocore (ab
 module's import time) is imported only when the first invocation creates the client, so importing
 the handler stays cheap; what each request does is kept to one resolver call and one log line
 (see ``benchmarks/PERFORMANCE.md`` for the figures).
+
+Under Lambda SnapStart the opposite pays: init runs once per published version and every later
+cold start is restored from its snapshot, so the module builds the whole graph (and warms the
+DynamoDB client with :func:`warm_up_client`) during init. It runs only when Lambda says so
+(``AWS_LAMBDA_INITIALIZATION_TYPE=snap-start``).
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ if TYPE_CHECKING:  # type stubs only
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 SERVICE_NAME = contract.SERVICE_NAME
+# Lambda's documented value of AWS_LAMBDA_INITIALIZATION_TYPE when it initialises for a snapshot.
+SNAP_START = "snap-start"
 METRICS_NAMESPACE = contract.METRICS_NAMESPACE
 
 # Time budget of one invocation (the stack gives the function 10 s). One DynamoDB attempt takes at
@@ -175,7 +182,10 @@ def create_dynamodb_client() -> DynamoDBClient:
 def build_handler_from_environment() -> LambdaHandler:
     """The production object graph (built once per container): settings from the environment."""
     settings = Settings.from_environment()
-    repository = DynamoDBProductRepository(create_dynamodb_client(), settings.table_name)
+    client = create_dynamodb_client()
+    if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == SNAP_START:
+        warm_up_client(client, settings.table_name)
+    repository = DynamoDBProductRepository(client, settings.table_name)
     return build_handler(
         repository,
         cors_allow_origin=settings.cors_allow_origin,
@@ -187,3 +197,33 @@ def build_handler_from_environment() -> LambdaHandler:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """The Lambda entry point: builds the object graph on the first call, then reuses it."""
     return build_handler_from_environment()(event, context)
+
+
+class _EmptyBody:
+    """The body of the warm-up call's answer: ``{}`` (GetItem found nothing)."""
+
+    def stream(self, **_: Any) -> Any:
+        yield b"{}"
+
+
+def warm_up_client(client: DynamoDBClient, table_name: str) -> None:
+    """Take the client's first-call path once (serialise, resolve the endpoint, sign, parse)
+    without the network: a ``before-send`` handler answers the one GetItem locally."""
+    from botocore.awsrequest import AWSResponse, HTTPHeaders
+
+    def answer_locally(request: Any, **_: Any) -> Any:
+        # A response returned from before-send replaces the HTTP call (botocore's event contract).
+        return AWSResponse(request.url, 200, HTTPHeaders(), _EmptyBody())
+
+    client.meta.events.register_first("before-send.dynamodb.GetItem", answer_locally)
+    try:
+        client.get_item(TableName=table_name, Key={contract.PARTITION_KEY: {"S": "snapshot"}})
+    finally:
+        client.meta.events.unregister("before-send.dynamodb.GetItem", answer_locally)
+
+
+# SnapStart: init runs once per published version and later cold starts restore its snapshot, so
+# the graph is built (and the client warmed) now. Ids stay unique after restores: they come from
+# uuid4 (os.urandom), not from a seeded generator the snapshot would copy.
+if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == SNAP_START:
+    build_handler_from_environment()

@@ -24,6 +24,7 @@ from constructs import Construct
 
 from app import contract  # the dependency-free data sheet, never the app itself
 from infra import findings
+from infra.alarms import AlarmSpec
 from infra.monitoring import Monitoring
 
 SCHEMA_DIR = Path("docs") / "events"
@@ -51,7 +52,7 @@ class DomainEvents(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        table: dynamodb.Table,
+        table: dynamodb.ITable,
         code: lambda_.Code,
         layer: lambda_.ILayerVersion,
         runtime: lambda_.Runtime,
@@ -174,21 +175,25 @@ class DomainEvents(Construct):
         iterator_age = self.function.metric(
             "IteratorAge", period=cdk.Duration.minutes(5), statistic="Maximum"
         )
-        monitoring.add_alarm(
-            "EventsFailedRecordsAlarm",
-            "events-failed-records",
-            depth,
-            threshold=1,
-            description="Stream records whose events could not be published after every retry "
-            "are waiting in the failure queue: consumers missed these changes.",
-        )
-        monitoring.add_alarm(
-            "EventsIteratorAgeAlarm",
-            "events-iterator-age",
-            iterator_age,
-            threshold=ITERATOR_AGE_ALARM.to_milliseconds(),
-            description="The stream function is behind: product events reach consumers more "
-            f"than {ITERATOR_AGE_ALARM.to_minutes()} minutes late.",
+        monitoring.add_alarms(
+            [
+                AlarmSpec(
+                    "EventsFailedRecordsAlarm",
+                    "events-failed-records",
+                    depth,
+                    threshold=1,
+                    description="Stream records whose events could not be published after every "
+                    "retry are waiting in the failure queue: consumers missed these changes.",
+                ),
+                AlarmSpec(
+                    "EventsIteratorAgeAlarm",
+                    "events-iterator-age",
+                    iterator_age,
+                    threshold=ITERATOR_AGE_ALARM.to_milliseconds(),
+                    description="The stream function is behind: product events reach consumers "
+                    f"more than {ITERATOR_AGE_ALARM.to_minutes()} minutes late.",
+                ),
+            ]
         )
         monitoring.add_graphs(
             cloudwatch.GraphWidget(
