@@ -33,7 +33,7 @@ $(POETRY):
 # skip packages that happen to be installed there, leaving the new venv empty.
 $(VENV)/.installed: $(POETRY) poetry.lock pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(POETRY) sync --with local,test,dev,cdk
+	$(POETRY) sync --with local,test,dev,cdk,tooling
 	@touch $@ $(VENV)/.installed-serve
 
 install: $(VENV)/.installed ## Install Poetry (project-local) and all Python dependency groups
@@ -68,7 +68,7 @@ test-unit: install ## Fast inner loop: unit and moto-backed tests only
 PY314_PREFIX := build/python3.14
 PY314 := $(PY314_PREFIX)/bin/python3.14
 RUNTIME_VENV := build/venv-3.14
-RUNTIME_GROUPS := main,local,test
+RUNTIME_GROUPS := main,local,test,tooling
 
 # Built once: delete build/python3.14 to rebuild (e.g. after changing the script).
 $(PY314_PREFIX)/.built:
@@ -143,13 +143,13 @@ test-browser: install $(VENV)/.installed-browser $(DOCS_PAGE_ASSETS) ## Drive /d
 	$(RUN) pytest tests/browser -p no:cacheprovider $(PYTEST_ARGS)
 
 openapi: install ## Regenerate docs/openapi.json from the resolver (a test fails when it is stale)
-	$(RUN) python -m local_api.openapi docs/openapi.json
+	$(RUN) python -m tools.apidocs.openapi docs/openapi.json
 
 fuzz: install ## Fuzz the local API from its own OpenAPI document (schemathesis, SigV4, >= 1000 cases; SEED=...)
 	$(RUN) python -m tests.fuzz.run --max-examples $(FUZZ_EXAMPLES) $(if $(SEED),--seed $(SEED))
 
 event-schemas: install ## Regenerate docs/events/*.schema.json from the domain's event classes (a test fails when stale)
-	$(RUN) python -m local_api.event_schemas docs/events
+	$(RUN) python -m tools.apidocs.event_schemas docs/events
 
 dynamodb-local: install-node ## Run DynamoDB Local with data kept in .dynamodb-local/ (for make run DYNAMODB_ENDPOINT=...)
 	@mkdir -p .dynamodb-local

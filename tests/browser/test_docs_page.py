@@ -8,7 +8,7 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
-from local_api.openapi import render_document
+from tools.apidocs.openapi import render_document
 from local_api.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
 
 TIMEOUT_MS = 15_000

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from local_api.openapi import render_document
+from tools.apidocs.openapi import render_document
 from tests.e2e.conftest import LocalApi
 from tests.support.signed_http import send, sign
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from openapi_spec_validator import validate
 
-from local_api.openapi import main, render_document
+from tools.apidocs.openapi import main, render_document
 from local_api.rest_api import ROUTES
 from tests.local_api.conftest import ServeFactory
 from tests.support.dynamodb_local import PROJECT_ROOT

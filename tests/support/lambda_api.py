@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from app.entrypoints.api.schemas import ErrorResponse
+from tools.apidocs.schemas import ErrorResponse
 from tests.events import FakeLambdaContext, rest_event
 
 # Fake credentials and a fixed region, so no test can reach real AWS; Powertools configured.

@@ -15,7 +15,7 @@ import pytest
 
 from app.domain.ports import ProductRepository
 from app.entrypoints.api.handler import build_handler
-from app.entrypoints.api.schemas import ProductPageResponse, ProductResponse
+from tools.apidocs.schemas import ProductPageResponse, ProductResponse
 from tests.support.lambda_api import ApiClient, ApiResponse, assert_error
 
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")

@@ -19,7 +19,8 @@ from pydantic import BaseModel, ValidationError
 
 from app.domain import model
 from app.domain.exceptions import FieldError
-from app.entrypoints.api import messages, schemas
+from app.entrypoints.api import messages
+from tools.apidocs import schemas
 
 # Keys near the real ones (case, spacing) as well as the real ones and strangers.
 KEYS = st.sampled_from(["name", "description", "Name", "name ", "id", "version", "", "é"])

@@ -15,7 +15,7 @@ from app import contract
 from app.adapters.eventbridge_event_publisher import EventBridgeEventPublisher
 from app.domain import events
 from app.domain.model import Product
-from local_api.event_schemas import main, render
+from tools.apidocs.event_schemas import main, render
 from local_api.event_stream import LocalEventBus
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
