@@ -54,7 +54,7 @@ node_modules/.installed: package.json package-lock.json
 
 install-node: node_modules/.installed ## Install the pinned Node tools (CDK CLI, DynamoDB Local)
 
-PY_SOURCES := app infra tests local_api products_client benchmarks simple-crud-app.py
+PY_SOURCES := app infra tests local_api products_client benchmarks tools simple-crud-app.py
 
 test: install install-node install-checkov ## Install everything, then run the whole suite (unit, contract, integration, infra, e2e) with coverage
 	$(RUN) pytest --cov --cov-report=term $(PYTEST_ARGS)
@@ -95,6 +95,7 @@ lint: install $(VENV)/.installed-browser ## black --check, isort --check, flake8
 	$(RUN) isort --check-only $(PY_SOURCES)
 	$(RUN) flake8 $(PY_SOURCES)
 	$(RUN) mypy
+	$(RUN) lint-imports
 	$(RUN) bandit -q -c pyproject.toml -r app infra local_api products_client benchmarks
 	$(MAKE) --no-print-directory checkov
 
