@@ -59,8 +59,8 @@ PY_SOURCES := app infra tests local_api products_client benchmarks tools simple-
 test: install install-node install-checkov ## Install everything, then run the whole suite (unit, contract, integration, infra, e2e) with coverage
 	$(RUN) pytest --cov --cov-report=term $(PYTEST_ARGS)
 
-test-unit: install ## Fast inner loop: unit and moto-backed tests only
-	$(RUN) pytest tests/unit $(PYTEST_ARGS)
+test-unit: install ## Fast inner loop: unit tests and the API documents (not the few slow tests)
+	$(RUN) pytest tests/unit tests/apidocs -m "not slow" $(PYTEST_ARGS)
 
 # --- runtime parity (make test-runtime) ----------------------------------------------------------
 # CPython 3.14, the Lambda runtime's Python, built once from Debian's source package (see

@@ -15,8 +15,8 @@ from app import contract
 from app.adapters.eventbridge_event_publisher import EventBridgeEventPublisher
 from app.domain import events
 from app.domain.model import Product
-from tools.apidocs.event_schemas import main, render
 from local_api.event_stream import LocalEventBus
+from tools.apidocs.event_schemas import main, render
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_DIR = PROJECT_ROOT / "docs" / "events"

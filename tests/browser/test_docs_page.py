@@ -8,8 +8,8 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
-from tools.apidocs.openapi import render_document
 from local_api.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
+from tools.apidocs.openapi import render_document
 
 TIMEOUT_MS = 15_000
 

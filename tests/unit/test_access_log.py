@@ -9,10 +9,11 @@ import pytest
 
 from app import contract
 from app.entrypoints.api.handler import build_handler
-from tests.events import FakeLambdaContext, rest_event
 from tests.fakes import InMemoryProductRepository
 from tests.support.imports import modules_loaded_by
 from tests.support.lambda_api import ApiClient, ApiResponse
+from tests.support.lambda_context import FakeLambdaContext
+from tests.support.rest_events import rest_event
 
 LOG_BYTES_PER_REQUEST = 400  # issue #11: successful requests log at most this much
 

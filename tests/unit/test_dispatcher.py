@@ -14,9 +14,9 @@ from app import contract
 from app.entrypoints.api import errors, messages, routes
 from app.entrypoints.api.proxy import Dispatcher, ProxyRequest, ProxyResponse, not_found_route
 from app.entrypoints.api.responses import json_response
-from tests.events import rest_event
 from tests.fakes import InMemoryProductRepository
 from tests.support.lambda_api import ApiClient
+from tests.support.rest_events import rest_event
 
 
 def _dispatcher(table: dict[tuple[str, str], Any]) -> Dispatcher:

@@ -135,9 +135,7 @@ def test_list_page_continues_after_last_product(repository: InMemoryProductRepos
     first = query_handlers.list_products(queries.ListProducts(2), repository)
     assert [p.product_id for p in first.products] == ids[:2]
     assert first.continue_after == ids[1]
-    second = query_handlers.list_products(
-        queries.ListProducts(2, first.continue_after), repository
-    )
+    second = query_handlers.list_products(queries.ListProducts(2, first.continue_after), repository)
     assert [p.product_id for p in second.products] == ids[2:] and second.continue_after is None
 
 
@@ -259,6 +257,7 @@ def test_keyed_create_after_its_product_was_deleted_creates_it_again(
     assert not again.replayed and again.product.product_id == first.product_id
 
 
+@pytest.mark.slow  # seconds, not milliseconds: `make test` runs it, `make test-unit` skips it
 def test_the_character_rules_are_exactly_the_forbidden_unicode_categories() -> None:
     # The rules search with regular expressions (fast); the categories are what they mean.
     for code_point in range(0x110000):

@@ -74,7 +74,9 @@ def render(detail_type: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Write (or with --check, verify) the committed schema files."""
-    parser = argparse.ArgumentParser(prog="python -m tools.apidocs.event_schemas", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.apidocs.event_schemas", description=__doc__
+    )
     parser.add_argument("directory", nargs="?", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--check", action="store_true", help="fail if a file is stale")
     args = parser.parse_args(argv)

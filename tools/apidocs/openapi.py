@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools.event_handler.openapi.models import APIKey, Server
-
 from pydantic import BaseModel
 
 from app import contract

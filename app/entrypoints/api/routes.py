@@ -48,9 +48,7 @@ def build_routes(
     def create(request: ProxyRequest) -> ProxyResponse:
         document = _request_document(request)
         name, description = messages.read_create_body(document)
-        key = messages.parse_idempotency_key(
-            request.header_values(messages.IDEMPOTENCY_KEY_HEADER)
-        )
+        key = messages.parse_idempotency_key(request.header_values(messages.IDEMPOTENCY_KEY_HEADER))
         idempotency = None
         if key is not None:
             identity = request.request_context.get("identity") or {}
