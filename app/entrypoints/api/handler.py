@@ -21,7 +21,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from app import contract
-from app.adapters import dynamodb_product_repository
+from app.adapters.dynamodb_deadline import deadline
 from app.adapters.dynamodb_product_repository import DynamoDBProductRepository
 from app.domain import command_handlers, model
 from app.domain.ports import ProductRepository
@@ -130,7 +130,7 @@ def build_handler(
         logger.set_correlation_id(correlation_id)
         metrics.take()  # nothing counted outside a request belongs to this one
         budget = context.get_remaining_time_in_millis() / 1000 - ANSWER_RESERVE_SECONDS
-        with dynamodb_product_repository.deadline(budget):
+        with deadline(budget):
             response = dispatcher.dispatch(event)
         headers = response["multiValueHeaders"]
         headers["Access-Control-Allow-Origin"] = [allow_origin]

@@ -26,7 +26,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from app import contract
-from app.adapters.dynamodb_product_repository import product_from_item
+from app.adapters.dynamodb_items import product_from_item
 from app.adapters.eventbridge_event_publisher import EventBridgeEventPublisher
 from app.domain import events
 from app.domain.model import Product
