@@ -1,4 +1,4 @@
-"""The answers API Gateway gives itself, before (or instead of) the function, as OpenAPI responses."""
+"""What API Gateway answers itself, before (or instead of) the function: OpenAPI responses."""
 
 from __future__ import annotations
 

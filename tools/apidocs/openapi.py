@@ -4,9 +4,10 @@
 ``--check`` exits 1 when the file on disk is stale instead of writing it. Nothing here runs inside
 the Lambda function; the local API serves the committed file.
 
-Powertools generates the paths, bodies and schemas from the documented routes (``operations``) and
-the pydantic models in ``schemas``. This module adds what the resolver cannot know: the answers API Gateway gives before
-the function runs (403, 413, 429, 502/504), the headers the response builders in ``routes`` always
+Powertools generates the paths, bodies and schemas from the documented routes (``operations``)
+and the pydantic models in ``schemas``. This module adds what the resolver cannot know: the
+answers API Gateway gives before the function runs (403, 413, 429, 502/504,
+``gateway_responses``), the headers the response builders always
 set (``ETag``, ``Location``, ``Retry-After``), the query and header parameters the routes read
 themselves, the SigV4 security scheme and the servers.
 """
@@ -23,8 +24,7 @@ from aws_lambda_powertools.event_handler.openapi.models import APIKey, Server
 from pydantic import BaseModel
 
 from app import contract
-from app.domain import model
-from app.entrypoints.api import messages
+from app.entrypoints.api import request_rules as rules
 from app.entrypoints.api.responses import JSON_MEDIA_TYPE
 from tools.apidocs import schemas
 from tools.apidocs.gateway_responses import GATEWAY_RESPONSES, PAYLOAD_TOO_LARGE
@@ -54,14 +54,14 @@ _PRODUCT_ID = {
 }
 # Plain text, no angle brackets: Swagger UI renders descriptions as Markdown (HTML included).
 _IF_MATCH = {
-    "name": "If-Match",
+    "name": rules.IF_MATCH_HEADER,
     "in": "header",
     "required": False,
     "description": (
         'Optimistic locking: the ETag of the version you read, such as "3" (with the quotes); '
         "the write fails with 412 if the product has moved on. * or no header: any version."
     ),
-    "schema": {"type": "string", "pattern": '^(\\*|"[1-9][0-9]{0,17}")$', "examples": ['"3"']},
+    "schema": {**rules.IF_MATCH.schema(), "examples": ['"3"']},
 }
 
 
@@ -144,24 +144,18 @@ def _add_request_bodies(document: dict[str, Any]) -> None:
 def _add_parameters(document: dict[str, Any]) -> None:
     document["paths"]["/products"]["get"]["parameters"] = [
         {
-            "name": "pageSize",
+            "name": rules.PAGE_SIZE_PARAMETER,
             "in": "query",
             "required": False,
             "description": "Products per page",
-            "schema": {
-                "type": "integer",
-                "minimum": model.PAGE_SIZE_MIN,
-                "maximum": model.PAGE_SIZE_MAX,
-                "default": model.PAGE_SIZE_DEFAULT,
-                "examples": [10],
-            },
+            "schema": {**rules.page_size_schema(), "examples": [10]},
         },
         {
-            "name": "nextToken",
+            "name": rules.PAGE_TOKEN_PARAMETER,
             "in": "query",
             "required": False,
             "description": "The nextToken of the previous page, exactly as received",
-            "schema": {"type": "string", "pattern": messages.NEXT_PAGE_PATTERN},
+            "schema": rules.PAGE_TOKEN.schema(),
         },
     ]
     for method in ("put", "delete"):
@@ -287,7 +281,7 @@ def _document_idempotent_create(operation: dict[str, Any]) -> None:
                 f"{contract.IDEMPOTENT_REPLAYED_HEADER}: true); the key with another body is a "
                 "422. Remembered as long as the product it created exists."
             ),
-            "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+            "schema": rules.IDEMPOTENCY_KEY.schema(),
         }
     )
     operation["responses"]["201"].setdefault("headers", {})[contract.IDEMPOTENT_REPLAYED_HEADER] = {

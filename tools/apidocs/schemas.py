@@ -13,7 +13,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.domain import model
-from app.entrypoints.api.messages import MAX_FIELD_ERRORS, NAME_IS_NULL, NEXT_PAGE_PATTERN
+from app.entrypoints.api import request_rules as rules
+from app.entrypoints.api.messages import MAX_FIELD_ERRORS
+from app.entrypoints.api.request_rules import NAME_IS_NULL
 
 _NAME_DOC = f"Trimmed; 1..{model.NAME_MAX_LENGTH} characters; no control characters."
 _DESCRIPTION_DOC = (
@@ -43,7 +45,7 @@ def _update_name_schema(schema: dict[str, Any]) -> None:
 def _page_token_schema(schema: dict[str, Any]) -> None:
     """A page token is absent on the last page, never null; URL-safe base64 without padding."""
     _string_not_null(schema)
-    schema["pattern"] = NEXT_PAGE_PATTERN
+    schema.update(rules.PAGE_TOKEN.schema())
 
 
 class CreateProductRequest(BaseModel):

@@ -7,9 +7,9 @@ caught) and because Powertools would also accept form and multipart bodies.
 This module is on every request's path and on the function's import path, so it uses only the
 standard library: the two request bodies are checked by hand (``read_create_body`` and
 ``read_update_body``) instead of by pydantic, whose import alone costs a quarter of the handler's
-cold start (``benchmarks/PERFORMANCE.md``). The pydantic models in ``schemas`` still describe the
-bodies in the OpenAPI document, and a property test checks that both accept and reject exactly
-the same bodies with the same errors.
+cold start (``benchmarks/PERFORMANCE.md``). The rules themselves (patterns, lengths, bounds, field
+names, error texts) are defined once in ``request_rules``; a property test holds the readers to
+the JSON Schema published in the OpenAPI document.
 """
 
 from __future__ import annotations
@@ -17,17 +17,24 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
-from app import contract
 from app.domain import model
 from app.domain.exceptions import FieldError
+from app.entrypoints.api import request_rules as rules
+from app.entrypoints.api.request_rules import (
+    CREATE_FIELDS,
+    FIELD_REQUIRED,
+    NAME_IS_NULL,
+    NOT_A_CLIENT_FIELD,
+    NOT_A_STRING,
+    UPDATE_FIELDS,
+)
 
 # The domain names its rules in its own words; clients know these query/body names instead.
 CLIENT_FIELD_NAMES = {
-    model.PAGE_SIZE_FIELD: "pageSize",
+    model.PAGE_SIZE_FIELD: rules.PAGE_SIZE_PARAMETER,
     model.CHANGES_FIELD: "body",
 }
 
@@ -36,19 +43,8 @@ CLIENT_FIELD_NAMES = {
 MAX_FIELD_ERRORS = 20
 MAX_ERROR_TEXT = 200
 
-IDEMPOTENCY_KEY_HEADER = contract.IDEMPOTENCY_KEY_HEADER
-IDEMPOTENT_REPLAYED_HEADER = contract.IDEMPOTENT_REPLAYED_HEADER
-_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
-NEXT_PAGE_PATTERN = "^[A-Za-z0-9_-]+$"
-
-# The fields each body may carry (the same names as the ``schemas`` models), and the messages of
-# the rules the readers check: worded as pydantic words them, which the property test holds.
-CREATE_FIELDS = ("name", "description")
-UPDATE_FIELDS = ("name", "description")
-FIELD_REQUIRED = "Field required"
-NOT_A_STRING = "Input should be a valid string"
-NAME_IS_NULL = "must be a string, not null"
-NOT_A_CLIENT_FIELD = "is not a field clients may set"
+IDEMPOTENCY_KEY_HEADER = rules.IDEMPOTENCY_KEY_HEADER
+IDEMPOTENT_REPLAYED_HEADER = rules.IDEMPOTENT_REPLAYED_HEADER
 
 # Encoders made once: ``json.dumps`` with any option builds a new encoder on every call.
 encode_json = json.JSONEncoder(separators=(",", ":")).encode
@@ -101,30 +97,35 @@ def client_field_errors(errors: list[FieldError]) -> list[FieldError]:
 
 
 # --- Headers and query parameters --------------------------------------------------------------
-_IF_MATCH_VERSION = re.compile(r'"([1-9][0-9]{0,17})"')
+def _broken(
+    name: str, rule: rules.TextRule, message: str = "Invalid request parameters"
+) -> BadRequest:
+    return BadRequest(message, [FieldError(name, rule.problem)])
 
 
 def parse_if_match(header: str | None) -> int | None:
     """The version an ``If-Match`` header requires; None when absent or ``*`` (any version)."""
-    if header is None or header.strip() == "*":
+    if header is None:
         return None
-    match = _IF_MATCH_VERSION.fullmatch(header.strip())
-    if not match:
-        raise BadRequest(
-            'If-Match must be "*" or one quoted version such as "3"',
-            [FieldError("If-Match", "must be a quoted product version")],
+    value = header.strip()
+    if not rules.IF_MATCH.accepts(value):
+        raise _broken(
+            rules.IF_MATCH_HEADER,
+            rules.IF_MATCH,
+            f"{rules.IF_MATCH_HEADER} {rules.IF_MATCH.problem}",
         )
-    return int(match.group(1))
+    return None if value == "*" else int(value[1:-1])
 
 
 def parse_idempotency_key(values: list[str]) -> str | None:
-    """The ``Idempotency-Key`` (1 to 255 visible ASCII characters) from the header's values."""
+    """The ``Idempotency-Key`` from the header's values (``rules.IDEMPOTENCY_KEY``)."""
     if not values:
         return None
-    if len(values) > 1 or not _IDEMPOTENCY_KEY.fullmatch(values[0]):
-        message = "must be one value of 1 to 255 visible ASCII characters"
-        raise BadRequest(
-            f"{IDEMPOTENCY_KEY_HEADER} {message}", [FieldError(IDEMPOTENCY_KEY_HEADER, message)]
+    if len(values) > 1 or not rules.IDEMPOTENCY_KEY.accepts(values[0]):
+        raise _broken(
+            IDEMPOTENCY_KEY_HEADER,
+            rules.IDEMPOTENCY_KEY,
+            f"{IDEMPOTENCY_KEY_HEADER} {rules.IDEMPOTENCY_KEY.problem}",
         )
     return values[0]
 
@@ -139,26 +140,17 @@ def caller_of(identity: dict[str, Any]) -> str:
     return ""
 
 
-_PAGE_SIZE = re.compile(r"[0-9]{1,6}")
-
-
 def parse_page_size(raw: str | None) -> int:
     """The ``pageSize`` query parameter as an int (the domain checks its range)."""
     if raw is None:
-        return model.PAGE_SIZE_DEFAULT
-    if not _PAGE_SIZE.fullmatch(raw):
-        raise BadRequest(
-            "Invalid request parameters",
-            [FieldError("pageSize", "must be a whole number")],
-        )
+        return rules.PAGE_SIZE_DEFAULT
+    if not rules.PAGE_SIZE_DIGITS.accepts(raw):
+        raise _broken(rules.PAGE_SIZE_PARAMETER, rules.PAGE_SIZE_DIGITS)
     return int(raw)
 
 
-_TOKEN_ALPHABET = re.compile(r"[A-Za-z0-9_-]{1,200}")
 # Tokens are not signed: any well-formed token names a position to continue from (see README).
-_MALFORMED_NEXT_PAGE = (
-    "nextToken is not a well-formed page token; pass back a previous page's nextToken unchanged"
-)
+_MALFORMED_NEXT_PAGE = f"{rules.PAGE_TOKEN_PARAMETER} {rules.PAGE_TOKEN.problem}"
 
 
 def encode_page_token(after_id: str) -> str:
@@ -174,7 +166,7 @@ def decode_page_token(token: str) -> str:
     Tokens are not signed, so a client can build one: it only chooses where the scan resumes,
     among products that caller may list anyway.
     """
-    if not _TOKEN_ALPHABET.fullmatch(token) or len(token) % 4 == 1:
+    if not rules.PAGE_TOKEN.accepts(token) or len(token) % 4 == 1:
         raise _invalid_token()
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
@@ -197,7 +189,9 @@ def decode_page_token(token: str) -> str:
 
 
 def _invalid_token() -> BadRequest:
-    return BadRequest(_MALFORMED_NEXT_PAGE, [FieldError("nextToken", _MALFORMED_NEXT_PAGE)])
+    return BadRequest(
+        _MALFORMED_NEXT_PAGE, [FieldError(rules.PAGE_TOKEN_PARAMETER, _MALFORMED_NEXT_PAGE)]
+    )
 
 
 # --- Request bodies ----------------------------------------------------------------------------
