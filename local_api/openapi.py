@@ -4,17 +4,29 @@ and the offline Swagger UI page for /docs."""
 from __future__ import annotations
 
 import html
+import importlib.util
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import aws_lambda_powertools.event_handler.openapi.swagger_ui as swagger_ui_package
-
 from local_api.sigv4 import SERVICE
 
 COMMITTED_DOCUMENT = Path(__file__).resolve().parent.parent / "docs" / "openapi.json"
-# Powertools ships Swagger UI's assets inside the wheel, so /docs works without internet access.
-_ASSET_DIR = Path(swagger_ui_package.__file__).parent
+
+
+def _swagger_ui_dir() -> Path:
+    """Where Powertools' wheel keeps Swagger UI's assets (so /docs works without internet access).
+
+    Found without importing that subpackage, which imports pydantic: a build-time tool that
+    ``make run`` does not install.
+    """
+    spec = importlib.util.find_spec("aws_lambda_powertools")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("aws-lambda-powertools is not installed")
+    return Path(spec.submodule_search_locations[0], "event_handler", "openapi", "swagger_ui")
+
+
+_ASSET_DIR = _swagger_ui_dir()
 # The page's own script and its SigV4 library (aws4fetch, installed by `npm ci` in this folder,
 # which `make run` does): a small npm project of its own, so serving never needs the root one.
 BROWSER_DIR = Path(__file__).parent / "browser"

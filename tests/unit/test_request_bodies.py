@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from app.domain import model
 from app.domain.exceptions import FieldError
-from app.entrypoints.api import messages
+from app.entrypoints.api import messages, request_bodies
 from app.entrypoints.api import request_rules as rules
 from tests.support.dynamodb_local import PROJECT_ROOT
 
@@ -81,8 +81,8 @@ def _schema_errors(schema_name: str, document: dict[str, Any]) -> list[FieldErro
 
 READERS = {
     # body -> (published schema, reader, what a field left out reads as)
-    "create": ("CreateProductRequest", messages.read_create_body, None),
-    "update": ("UpdateProductRequest", messages.read_update_body, model.UNCHANGED),
+    "create": ("CreateProductRequest", request_bodies.read_create_body, None),
+    "update": ("UpdateProductRequest", request_bodies.read_update_body, model.UNCHANGED),
 }
 
 
@@ -103,8 +103,8 @@ def test_body_reader_agrees_with_the_published_schema(body: str, document: dict[
 
 
 def test_a_body_of_known_fields_is_read_as_sent() -> None:
-    assert messages.read_create_body({"name": "Lamp"}) == ("Lamp", None)
-    assert messages.read_update_body({"description": None}) == (model.UNCHANGED, None)
+    assert request_bodies.read_create_body({"name": "Lamp"}) == ("Lamp", None)
+    assert request_bodies.read_update_body({"description": None}) == (model.UNCHANGED, None)
 
 
 PRODUCT_TEXT = st.text(max_size=30)  # any character, escapes and astral planes included

@@ -1,9 +1,9 @@
 """The request and response bodies as pydantic models: what the OpenAPI document shows.
 
 Build-time only, like ``openapi``: the function never imports pydantic. Requests are read by
-``messages`` (standard library, on every request's path); ``tests/unit/test_request_bodies.py``
-checks that ``messages`` accepts and rejects exactly the bodies these models do, with the same
-errors, and ``messages.product_json`` writes exactly ``ProductResponse``.
+``app.entrypoints.api.request_bodies`` (standard library, on every request's path);
+``tests/unit/test_request_bodies.py`` checks that the readers accept and refuse exactly what the
+published JSON Schema does, and that ``messages.product_json`` writes exactly ``ProductResponse``.
 """
 
 from __future__ import annotations

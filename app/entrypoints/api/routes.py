@@ -15,7 +15,7 @@ from app import contract
 from app.domain import command_handlers, commands, model, queries, query_handlers
 from app.domain.exceptions import ValidationFailed
 from app.domain.ports import ProductRepository
-from app.entrypoints.api import messages
+from app.entrypoints.api import messages, request_bodies
 from app.entrypoints.api.proxy import ProxyRequest, ProxyResponse, Route
 from app.entrypoints.api.responses import json_response, no_content, product_response
 
@@ -27,7 +27,7 @@ CountMetric = Callable[[str], None]
 
 
 def _request_document(request: ProxyRequest) -> dict[str, object]:
-    return messages.read_json_object(request.headers, request.body, request.is_base64_encoded)
+    return request_bodies.read_json_object(request.headers, request.body, request.is_base64_encoded)
 
 
 def _request_id(request: ProxyRequest) -> str:
@@ -47,7 +47,7 @@ def build_routes(
 
     def create(request: ProxyRequest) -> ProxyResponse:
         document = _request_document(request)
-        name, description = messages.read_create_body(document)
+        name, description = request_bodies.read_create_body(document)
         key = messages.parse_idempotency_key(request.header_values(messages.IDEMPOTENCY_KEY_HEADER))
         idempotency = None
         if key is not None:
@@ -101,7 +101,7 @@ def build_routes(
         return product_response(product)
 
     def update(request: ProxyRequest) -> ProxyResponse:
-        name, description = messages.read_update_body(_request_document(request))
+        name, description = request_bodies.read_update_body(_request_document(request))
         expected_version = messages.parse_if_match(request.headers.get("if-match"))
         product = command_handlers.update_product(
             commands.UpdateProduct(
