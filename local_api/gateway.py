@@ -17,7 +17,7 @@ from typing import Any
 
 from local_api import events, openapi, rest_api
 from local_api.lambda_context import LambdaContext
-from local_api.proxy_response import MalformedProxyResponse, ProxyResponse, to_http_response
+from local_api.proxy_response import MalformedProxyResponse, HttpResponseParts, to_http_response
 from local_api.sigv4 import (
     MISSING_TOKEN,
     AuthError,
@@ -56,7 +56,7 @@ class LocalGateway:
         # also keeps moto's in-process backend, which is not thread-safe, out of trouble).
         self._invoke_lock = threading.Lock()
         self._openapi: dict[str, bytes] = {}  # by Host: the document names where it is served
-        self._local_pages: dict[str, Callable[[], ProxyResponse]] = {}
+        self._local_pages: dict[str, Callable[[], HttpResponseParts]] = {}
 
     @property
     def invoke_lock(self) -> threading.Lock:
@@ -64,11 +64,11 @@ class LocalGateway:
         it too, so moto's backend only ever serves one of them at a time."""
         return self._invoke_lock
 
-    def add_local_page(self, path: str, page: Callable[[], ProxyResponse]) -> None:
+    def add_local_page(self, path: str, page: Callable[[], HttpResponseParts]) -> None:
         """Serve ``page()`` at ``path`` (GET/HEAD, local-only, unauthenticated, like /docs)."""
         self._local_pages[path] = page
 
-    def handle(self, request: events.HttpRequest) -> ProxyResponse:
+    def handle(self, request: events.HttpRequest) -> HttpResponseParts:
         """Route, authorise and invoke; always returns a response (never raises)."""
         request_id = str(uuid.uuid4())
         started = time.perf_counter()
@@ -93,7 +93,7 @@ class LocalGateway:
         )
         return response
 
-    def _dispatch(self, request: events.HttpRequest, request_id: str) -> ProxyResponse:
+    def _dispatch(self, request: events.HttpRequest, request_id: str) -> HttpResponseParts:
         if request.method in ("GET", "HEAD"):
             extra = self._local_extra(request)
             if extra is not None:
@@ -126,7 +126,7 @@ class LocalGateway:
         event = events.build_event(request, route, caller, request_id, self._config.stage)
         return self._invoke(event)
 
-    def _invoke(self, event: dict[str, Any]) -> ProxyResponse:
+    def _invoke(self, event: dict[str, Any]) -> HttpResponseParts:
         context = LambdaContext(
             self._config.function_name,
             self._config.timeout_seconds,
@@ -145,10 +145,10 @@ class LocalGateway:
             logger.error("malformed Lambda proxy response (API Gateway answers 502): %s", error)
             return self._error(502, "Internal server error")
 
-    def _error(self, status: int, message: str, error_type: str | None = None) -> ProxyResponse:
+    def _error(self, status: int, message: str, error_type: str | None = None) -> HttpResponseParts:
         return rest_api.gateway_error(status, message, error_type, self._config.cors_allow_origin)
 
-    def _local_extra(self, request: events.HttpRequest) -> ProxyResponse | None:
+    def _local_extra(self, request: events.HttpRequest) -> HttpResponseParts | None:
         """Local-only, unauthenticated pages: the OpenAPI document and Swagger UI."""
         raw_path = request.raw_path
         if raw_path in self._local_pages:  # pages added with add_local_page (e.g. /_local/events)
@@ -160,17 +160,17 @@ class LocalGateway:
                     self._openapi.clear()
                 self._openapi[host] = openapi.render_document(f"http://{host}").encode()
             document = self._openapi[host]
-            return ProxyResponse(200, [("Content-Type", "application/json")], document)
+            return HttpResponseParts(200, [("Content-Type", "application/json")], document)
         if raw_path in ("/docs", "/docs/"):
             html = openapi.swagger_html(self._page_signing(request.source_ip)).encode()
             # The page may hold the key pair: never cache it.
             headers = [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")]
-            return ProxyResponse(200, headers, html)
+            return HttpResponseParts(200, headers, html)
         if raw_path in openapi.DOCS_ASSETS:
             path, content_type = openapi.DOCS_ASSETS[raw_path]
             if not path.is_file():
                 return self._error(404, f"{raw_path} {openapi.MISSING_ASSET_HINT}")
-            return ProxyResponse(200, [("Content-Type", content_type)], path.read_bytes())
+            return HttpResponseParts(200, [("Content-Type", content_type)], path.read_bytes())
         return None
 
     def _page_signing(self, source_ip: str) -> openapi.SigningConfig | None:

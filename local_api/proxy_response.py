@@ -15,7 +15,7 @@ Headers = list[tuple[str, str]]
 
 
 @dataclass
-class ProxyResponse:
+class HttpResponseParts:
     """What goes back on the wire: status, headers (repeats allowed) and body bytes."""
 
     status: int
@@ -27,7 +27,7 @@ class MalformedProxyResponse(ValueError):
     """The handler returned something API Gateway would reject (it answers 502)."""
 
 
-def to_http_response(result: Any) -> ProxyResponse:
+def to_http_response(result: Any) -> HttpResponseParts:
     """Translate a proxy integration result into the HTTP response API Gateway would send."""
     if not isinstance(result, dict):
         raise MalformedProxyResponse(f"expected a dict, got {type(result).__name__}")
@@ -61,7 +61,7 @@ def to_http_response(result: Any) -> ProxyResponse:
             raise MalformedProxyResponse("body is not valid base64") from None
     else:
         payload = body.encode("utf-8")
-    return ProxyResponse(status, headers, payload)
+    return HttpResponseParts(status, headers, payload)
 
 
 def _header_text(value: Any) -> str:

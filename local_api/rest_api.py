@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 
 from app import contract
-from local_api.proxy_response import Headers, ProxyResponse
+from local_api.proxy_response import Headers, HttpResponseParts
 
 # The API's resources and methods, as the CDK stack declares them (plus OPTIONS: CORS preflight).
 ROUTES = contract.ROUTES
@@ -51,18 +51,18 @@ def match_route(raw_path: str) -> RouteMatch | None:
 
 def gateway_error(
     status: int, message: str, error_type: str | None = None, cors_origin: str = "*"
-) -> ProxyResponse:
+) -> HttpResponseParts:
     """A response API Gateway generates itself (403s, 502...), with the stack's CORS header."""
     headers: Headers = [("Content-Type", "application/json")]
     if error_type:
         headers.append(("x-amzn-ErrorType", error_type))
     headers.extend(_cors_origin_headers(cors_origin))
-    return ProxyResponse(status, headers, json.dumps({"message": message}).encode())
+    return HttpResponseParts(status, headers, json.dumps({"message": message}).encode())
 
 
-def cors_preflight(cors_origin: str = "*") -> ProxyResponse:
+def cors_preflight(cors_origin: str = "*") -> HttpResponseParts:
     """The MOCK integration the stack puts on OPTIONS (no auth, never reaches the function)."""
-    return ProxyResponse(
+    return HttpResponseParts(
         204,
         [
             ("Access-Control-Allow-Headers", CORS_ALLOW_HEADERS),

@@ -20,7 +20,7 @@ from types import FrameType
 
 from local_api.gateway import GatewayConfig, LambdaHandler, LocalGateway
 from local_api.http_server import ListenError, LocalApiServer
-from local_api.proxy_response import ProxyResponse
+from local_api.proxy_response import HttpResponseParts
 from local_api.sigv4 import KeyPair
 
 DEFAULT_HANDLER = "app.entrypoints.api.handler:handler"
@@ -153,7 +153,9 @@ def domain_events(
         return
     gateway.add_local_page(
         EVENTS_PATH,
-        lambda: ProxyResponse(200, [("Content-Type", "application/json")], events_page_body(bus)),
+        lambda: HttpResponseParts(
+            200, [("Content-Type", "application/json")], events_page_body(bus)
+        ),
     )
     with poller.running():
         yield f"Domain events: {url}{EVENTS_PATH} (each one is also printed here as a JSON line)"

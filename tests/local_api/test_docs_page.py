@@ -12,7 +12,7 @@ import pytest
 from local_api import openapi
 from local_api.events import HttpRequest
 from local_api.gateway import GatewayConfig, LocalGateway
-from local_api.proxy_response import ProxyResponse
+from local_api.proxy_response import HttpResponseParts
 from local_api.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
 from local_api.sigv4 import KeyPair
 
@@ -25,7 +25,7 @@ def unreachable_function(event: dict[str, Any], context: Any) -> dict[str, Any]:
     raise AssertionError("the docs page never invokes the function")
 
 
-def get(key_pair: KeyPair, path: str, source_ip: str = "127.0.0.1") -> ProxyResponse:
+def get(key_pair: KeyPair, path: str, source_ip: str = "127.0.0.1") -> HttpResponseParts:
     gateway = LocalGateway(
         unreachable_function, GatewayConfig({key_pair.access_key_id: key_pair}, REGION)
     )
@@ -66,7 +66,7 @@ class PageParts(html.parser.HTMLParser):
         return parsed
 
 
-def header(response: ProxyResponse, name: str) -> str | None:
+def header(response: HttpResponseParts, name: str) -> str | None:
     return next((v for n, v in response.headers if n.lower() == name.lower()), None)
 
 

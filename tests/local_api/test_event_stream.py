@@ -9,7 +9,7 @@ from typing import Any
 from local_api.event_stream import ACCOUNT_ID, LocalEventBus, events_page_body, lambda_record
 from local_api.events import HttpRequest
 from local_api.gateway import GatewayConfig, LocalGateway
-from local_api.proxy_response import ProxyResponse
+from local_api.proxy_response import HttpResponseParts
 from tests.local_api.conftest import REGION, RecordingFunction
 
 ENTRY = {
@@ -59,7 +59,7 @@ def test_events_page_lists_the_delivered_events_oldest_first() -> None:
 def test_an_added_local_page_is_served_without_a_signature_and_without_the_function() -> None:
     function = RecordingFunction()
     gateway = LocalGateway(function, GatewayConfig({}, REGION))
-    gateway.add_local_page("/_local/events", lambda: ProxyResponse(200, [], b'{"events":[]}'))
+    gateway.add_local_page("/_local/events", lambda: HttpResponseParts(200, [], b'{"events":[]}'))
 
     response = gateway.handle(
         HttpRequest("GET", "/_local/events", "", [("Host", "localhost")], b"", "127.0.0.1")

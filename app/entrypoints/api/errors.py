@@ -26,7 +26,8 @@ from app.entrypoints.api.responses import error_response
 
 RETRY_AFTER_SECONDS = 1
 
-ErrorResponder = Callable[[Any, Logger], ProxyResponse]
+# (an error of the responder's type, the logger) -> the answer.
+Responder = Callable[[Any, Logger], ProxyResponse]
 
 
 def _bad_request(error: messages.BadRequest, logger: Logger) -> ProxyResponse:
@@ -77,7 +78,7 @@ def _bug(error: Exception, logger: Logger) -> ProxyResponse:
     return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal server error")
 
 
-ERROR_RESPONDERS: dict[type[Exception], ErrorResponder] = {
+ERROR_RESPONDERS: dict[type[Exception], Responder] = {
     messages.BadRequest: _bad_request,
     ValidationFailed: _rule_broken,
     messages.UnsupportedMediaType: _not_json,

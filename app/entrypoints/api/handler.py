@@ -31,7 +31,8 @@ from app.entrypoints.api.proxy import Dispatcher, not_found_route
 if TYPE_CHECKING:  # type stubs only
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
-LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+# The API function: a REST proxy event and the Lambda context in, a proxy response out.
+ApiHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 SERVICE_NAME = contract.SERVICE_NAME
 METRICS_NAMESPACE = contract.METRICS_NAMESPACE
@@ -96,7 +97,7 @@ def build_handler(
     metrics_namespace: str = METRICS_NAMESPACE,
     clock: command_handlers.Clock = model.utc_now,
     new_id: command_handlers.IdFactory = command_handlers.new_product_id,
-) -> LambdaHandler:
+) -> ApiHandler:
     """A Lambda handler serving the API on ``repository``, with logging, tracing and metrics.
 
     Per request it writes exactly one log line (the access entry with the command's metric in
@@ -147,7 +148,7 @@ def build_handler(
 
     if tracer.disabled:
         return handle
-    return cast(LambdaHandler, tracer.capture_lambda_handler(handle, capture_response=False))
+    return cast(ApiHandler, tracer.capture_lambda_handler(handle, capture_response=False))
 
 
 def create_dynamodb_client() -> DynamoDBClient:
@@ -171,7 +172,7 @@ def create_dynamodb_client() -> DynamoDBClient:
 
 
 @functools.cache
-def build_handler_from_environment() -> LambdaHandler:
+def build_handler_from_environment() -> ApiHandler:
     """The production object graph (built once per container): settings from the environment."""
     settings = Settings.from_environment()
     repository = DynamoDBProductRepository(create_dynamodb_client(), settings.table_name)
