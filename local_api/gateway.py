@@ -17,7 +17,7 @@ from typing import Any
 
 from local_api import events, openapi, rest_api
 from local_api.lambda_context import LambdaContext
-from local_api.proxy_response import MalformedProxyResponse, HttpResponseParts, to_http_response
+from local_api.proxy_response import HttpResponseParts, MalformedProxyResponse, to_http_response
 from local_api.sigv4 import (
     MISSING_TOKEN,
     AuthError,
