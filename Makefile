@@ -96,7 +96,7 @@ lint: install $(VENV)/.installed-browser ## black --check, isort --check, flake8
 	$(RUN) flake8 $(PY_SOURCES)
 	$(RUN) mypy
 	$(RUN) lint-imports
-	$(RUN) bandit -q -c pyproject.toml -r app infra local_api products_client benchmarks
+	$(RUN) bandit -q -c pyproject.toml -r app infra local_api products_client benchmarks tools
 	$(MAKE) --no-print-directory checkov
 
 bench: install ## Speed and size benchmarks against budgets (cold start, per-request latency, layer size)

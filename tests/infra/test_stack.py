@@ -226,6 +226,14 @@ def test_function_asset_holds_only_the_application_package(default_stack: Synthe
     assert all(f.endswith((".py", "py.typed")) for f in files), files
     assert f"{contract.APP_PACKAGE}/entrypoints/api/handler.py" in files
     assert not [f for f in files if "__pycache__" in f or "/tests/" in f or "/test_" in f]
+    # Build-time tooling (OpenAPI and event-schema generators, pydantic models) stays out.
+    imports_pydantic = [
+        f
+        for f in files
+        for line in (asset_dir / f).read_text(encoding="utf-8").splitlines()
+        if line.strip().startswith(("import pydantic", "from pydantic"))
+    ]
+    assert imports_pydantic == []
 
 
 # --- DynamoDB table --------------------------------------------------------------------------
