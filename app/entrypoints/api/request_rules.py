@@ -19,7 +19,8 @@ IF_MATCH_HEADER = "If-Match"
 IDEMPOTENCY_KEY_HEADER = contract.IDEMPOTENCY_KEY_HEADER
 IDEMPOTENT_REPLAYED_HEADER = contract.IDEMPOTENT_REPLAYED_HEADER
 PAGE_SIZE_PARAMETER = "pageSize"
-PAGE_TOKEN_PARAMETER = "nextToken"  # nosec B105 - a query parameter name, not a secret
+# A query parameter's name, not a secret (bandit takes "token" names for passwords).
+PAGE_TOKEN_PARAMETER = "nextToken"  # nosec B105
 
 
 @dataclass(frozen=True)
