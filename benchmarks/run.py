@@ -105,7 +105,9 @@ def warm_requests(rounds: int) -> dict[str, tuple[float, float, float]]:
         handler: Handler
         for handler in (our_handler, floor_handler):  # a full page for every list
             for i in range(LIST_SIZE):
-                handler(workload.rest_event("POST", "/products", {"name": f"seed {i}"}), context)
+                handler(
+                    workload.rest_event("POST", "/products", body={"name": f"seed {i}"}), context
+                )
         for index in range(rounds):
             _round(floor_handler, index, meter, io.StringIO(), floor)
             _round(our_handler, index, meter, log, ours)

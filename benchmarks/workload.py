@@ -1,75 +1,19 @@
-"""What the benchmarks feed the handlers: REST proxy events, a Lambda context, a floor handler.
+"""What the benchmarks feed the handlers: the workload of REST proxy events and a floor handler.
 
-Independent of ``tests/`` on purpose: benchmarks must run (and keep their meaning) whatever the
-test helpers become. The events carry what API Gateway's REST proxy integration sends and the
-handler reads; ``tests/events.py`` is the fuller, test-facing builder.
+The events and the Lambda context are the tests' own (``tests/support``): one builder of what API
+Gateway's REST proxy integration sends, shared by tests and benchmarks.
 """
 
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from typing import Any
 
-ACCOUNT_ID = "123456789012"
-HOST = "abc123.execute-api.us-east-1.amazonaws.com"
+from tests.support.lambda_context import FakeLambdaContext as LambdaContext
+from tests.support.rest_events import rest_event
 
-
-class LambdaContext:
-    """The attributes of Lambda's context object that Powertools reads."""
-
-    function_name = "products-api-bench"
-    function_version = "$LATEST"
-    memory_limit_in_mb = 512
-    invoked_function_arn = f"arn:aws:lambda:us-east-1:{ACCOUNT_ID}:function:products-api-bench"
-    log_group_name = "/aws/lambda/products-api-bench"
-    log_stream_name = "bench"
-
-    def __init__(self) -> None:
-        self.aws_request_id = str(uuid.uuid4())
-
-    def get_remaining_time_in_millis(self) -> int:
-        """Always plenty: benchmarks never time out."""
-        return 30_000
-
-
-def rest_event(
-    method: str, path: str, body: Any = None, query: dict[str, str] | None = None
-) -> dict[str, Any]:
-    """An API Gateway REST (v1) proxy event for ``/products`` or ``/products/{id}``."""
-    parts = path.strip("/").split("/")
-    product_id = parts[1] if len(parts) == 2 else None
-    resource = "/products/{id}" if product_id else "/products"
-    headers = {"Host": HOST, "X-Amz-Date": "20261122T100000Z", "Authorization": "AWS4-HMAC-SHA256"}
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-    request_id = str(uuid.uuid4())
-    return {
-        "resource": resource,
-        "path": path,
-        "httpMethod": method,
-        "headers": headers,
-        "multiValueHeaders": {k: [v] for k, v in headers.items()},
-        "queryStringParameters": query,
-        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
-        "pathParameters": {"id": product_id} if product_id else None,
-        "stageVariables": None,
-        "requestContext": {
-            "resourcePath": resource,
-            "httpMethod": method,
-            "path": f"/prod{path}",
-            "accountId": ACCOUNT_ID,
-            "stage": "prod",
-            "requestId": request_id,
-            "requestTimeEpoch": int(time.time() * 1000),
-            "identity": {"sourceIp": "203.0.113.7", "userAgent": "bench"},
-            "domainName": HOST,
-            "apiId": "abc123",
-        },
-        "body": None if body is None else json.dumps(body),
-        "isBase64Encoded": False,
-    }
+__all__ = ["LambdaContext", "rest_event", "workload"]
 
 
 def workload(index: int, product_id: str | None) -> list[tuple[str, dict[str, Any]]]:

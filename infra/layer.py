@@ -8,7 +8,6 @@ runtime's bytecode when an interpreter of that version is found (``infra/bytecod
 
 from __future__ import annotations
 
-import email.parser
 import hashlib
 import re
 import shutil
@@ -24,7 +23,6 @@ import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
-from packaging.tags import parse_tag
 
 from infra.bytecode import Compiler, compiled_files, find_compiler
 from infra.layer_requirements import (
@@ -139,19 +137,12 @@ def verify_layer(
         problems.append(f"{name} is provided by the runtime and must not be in the layer")
     if not (site / "aws_lambda_powertools" / "__init__.py").is_file():
         problems.append("aws_lambda_powertools package missing")
-    binary = site / "pydantic_core" / f"_pydantic_core{target.extension_suffix}"
-    if not binary.is_file():
-        problems.append(f"pydantic-core binary {binary.name} missing (wrong platform or Python?)")
-    core_info = installed.get("pydantic-core")
-    if core_info is not None:
-        # WHEEL is an e-mail style header block with one "Tag:" line per compatible tag.
-        wheel = email.parser.Parser().parsestr((core_info / "WHEEL").read_text())
-        tags = sorted(str(t) for line in wheel.get_all("Tag", []) for t in parse_tag(line))
-        expected = f"{target.cpython_tag}-{target.cpython_tag}-"
-        if not any(t.startswith(expected) and t.endswith(target.machine) for t in tags):
-            problems.append(
-                f"pydantic-core wheel tags {tags} do not match {expected}*{target.machine}"
-            )
+    # Compiled extension modules (e.g. wrapt's) must be built for the function's Python and machine.
+    for module in sorted(site.rglob("*.cpython-*.so")):
+        if not module.name.endswith(target.extension_suffix):
+            problems.append(f"{module.name} is not built for {target.extension_suffix}")
+    if (site / "pydantic").exists() or "pydantic" in installed:
+        problems.append("pydantic is build-time tooling and must not be in the layer")
     foreign = [p for p in site.rglob("*.pyc") if f".{target.cache_tag}." not in p.name]
     if foreign:
         problems.append(f"{len(foreign)} .pyc files of another Python (pip must use --no-compile)")

@@ -1,25 +1,32 @@
-"""The OpenAPI document (generated from the resolver) and the offline Swagger UI page for /docs.
-
-``python -m local_api.openapi [PATH]`` writes the document (``make openapi``); ``--check`` exits 1
-when the file on disk is stale instead of writing it.
-"""
+"""The OpenAPI document as served (the committed ``docs/openapi.json``, written by ``make openapi``)
+and the offline Swagger UI page for /docs."""
 
 from __future__ import annotations
 
-import argparse
 import html
+import importlib.util
 import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import aws_lambda_powertools.event_handler.openapi.swagger_ui as swagger_ui_package
-
 from local_api.sigv4 import SERVICE
 
-DEFAULT_PATH = Path("docs/openapi.json")
-# Powertools ships Swagger UI's assets inside the wheel, so /docs works without internet access.
-_ASSET_DIR = Path(swagger_ui_package.__file__).parent
+COMMITTED_DOCUMENT = Path(__file__).resolve().parent.parent / "docs" / "openapi.json"
+
+
+def _swagger_ui_dir() -> Path:
+    """Where Powertools' wheel keeps Swagger UI's assets (so /docs works without internet access).
+
+    Found without importing that subpackage, which imports pydantic: a build-time tool that
+    ``make run`` does not install.
+    """
+    spec = importlib.util.find_spec("aws_lambda_powertools")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("aws-lambda-powertools is not installed")
+    return Path(spec.submodule_search_locations[0], "event_handler", "openapi", "swagger_ui")
+
+
+_ASSET_DIR = _swagger_ui_dir()
 # The page's own script and its SigV4 library (aws4fetch, installed by `npm ci` in this folder,
 # which `make run` does): a small npm project of its own, so serving never needs the root one.
 BROWSER_DIR = Path(__file__).parent / "browser"
@@ -47,13 +54,11 @@ class SigningConfig:
     show_secret: bool = False
 
 
-def render_document(server_url: str | None = None) -> str:
-    """The OpenAPI 3.1 document as committed (pretty JSON, sorted keys, trailing newline); with
-    ``server_url``, the document a server at that address serves (its only ``servers`` entry)."""
-    from app.entrypoints.api.openapi import openapi_document
-
-    servers = [{"url": server_url, "description": "This local API"}] if server_url else None
-    document = openapi_document(servers)
+def render_document(server_url: str) -> str:
+    """The committed OpenAPI document (``make openapi``) as a server at ``server_url`` serves it:
+    that address as its only ``servers`` entry."""
+    document = json.loads(COMMITTED_DOCUMENT.read_text(encoding="utf-8"))
+    document["servers"] = [{"url": server_url, "description": "This local API"}]
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
@@ -127,26 +132,3 @@ def swagger_html(signing: SigningConfig | None, spec_url: str = "/openapi.json")
 </body>
 </html>
 """
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Write (or with --check, verify) the committed OpenAPI document."""
-    parser = argparse.ArgumentParser(prog="python -m local_api.openapi", description=__doc__)
-    parser.add_argument("path", nargs="?", type=Path, default=DEFAULT_PATH)
-    parser.add_argument("--check", action="store_true", help="fail if the file is stale")
-    args = parser.parse_args(argv)
-    document = render_document()
-    if args.check:
-        current = args.path.read_text(encoding="utf-8") if args.path.exists() else ""
-        if current != document:
-            print(f"{args.path} is stale: run `make openapi`", file=sys.stderr)
-            return 1
-        return 0
-    args.path.parent.mkdir(parents=True, exist_ok=True)
-    args.path.write_text(document, encoding="utf-8")
-    print(f"wrote {args.path}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -4,7 +4,7 @@
 decoded; ``headers``/``queryStringParameters`` hold the last value and the ``multiValue*`` twins
 hold all of them (or ``None`` when empty).
 
-``tests/events.py`` builds events (and a context) on its own, on purpose: the handler tests must not
+``tests/support/rest_events.py`` builds events on its own, on purpose: the handler tests must not
 depend on this translation, or one mistake would hide in both.
 """
 

@@ -18,7 +18,7 @@ from tests.support.lambda_api import TABLE_NAME, TEST_ENVIRONMENT, ApiClient, Ti
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
-pytest.register_assert_rewrite("tests.contract")
+pytest.register_assert_rewrite("tests.repository_contract")
 
 
 @pytest.fixture(autouse=True)
@@ -71,6 +71,11 @@ def repository(request: pytest.FixtureRequest) -> ProductRepository:
 
 
 @pytest.fixture
-def api(repository: ProductRepository) -> ApiClient:
-    """The real Lambda handler graph on the parametrised repository, with a ticking clock."""
-    return ApiClient(build_handler(repository, clock=TickingClock()))
+def api(memory_repository: InMemoryProductRepository) -> ApiClient:
+    """The real Lambda handler graph on the in-memory fake, with a ticking clock.
+
+    The HTTP-level tests run on the fake only: the repository contract suite
+    (``test_repository_contract``) already holds the fake and the DynamoDB adapter to the same
+    behaviour.
+    """
+    return ApiClient(build_handler(memory_repository, clock=TickingClock()))

@@ -15,31 +15,31 @@ it can finish before the invocation's deadline (:func:`deadline`).
 
 from __future__ import annotations
 
-import contextvars
 import functools
-import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from app import contract
+from app.adapters import dynamodb_deadline
+from app.adapters import dynamodb_items as items
+from app.adapters.dynamodb_items import table_definition
 from app.domain.exceptions import ProductNotFound, RepositoryUnavailable, VersionConflict
 from app.domain.model import (
-    UNCHANGED,
     Origin,
     Page,
     Product,
     ProductChanges,
     StoredProduct,
     format_timestamp,
-    parse_timestamp,
 )
+
+__all__ = ["DYNAMODB_ACTIONS", "DynamoDBProductRepository", "table_definition"]
 
 if TYPE_CHECKING:  # type stubs only; never imported at run time
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
-PARTITION_KEY = contract.PARTITION_KEY
 # The actions this adapter calls: the CDK stack grants exactly these (a test checks they agree).
 DYNAMODB_ACTIONS = contract.DYNAMODB_ACTIONS
 
@@ -56,53 +56,6 @@ _UNAVAILABLE_ERROR_CODES = frozenset(
 )
 
 
-# Item attributes that remember requests (never part of the product the API returns).
-CREATE_REQUEST_ID = "createRequestId"
-LAST_REQUEST_ID = "lastRequestId"
-REQUEST_FINGERPRINT = "requestFingerprint"
-
-# The monotonic time by which the current invocation needs DynamoDB's last answer (None: no limit).
-# A context variable, so concurrent requests on threads (the local server) each keep their own.
-_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
-    "dynamodb_deadline", default=None
-)
-
-
-class DeadlineExceeded(BotoCoreError):
-    """Another attempt could not finish before the invocation's deadline (not retried)."""
-
-    fmt = "No time left for another DynamoDB attempt before the deadline"
-
-
-class deadline:  # noqa: N801 - used like a function: ``with deadline(seconds):``
-    """Within this block, DynamoDB attempts start only if they can end ``seconds`` from now.
-
-    A class rather than ``contextlib.contextmanager``: it wraps every request, and a generator
-    costs several times more to enter and leave.
-    """
-
-    def __init__(self, seconds: float) -> None:
-        self._limit = time.monotonic() + seconds
-
-    def __enter__(self) -> None:
-        self._token = _deadline.set(self._limit)
-
-    def __exit__(self, *exc_info: object) -> None:
-        _deadline.reset(self._token)
-
-
-def table_definition(table_name: str) -> dict[str, Any]:
-    """``create_table`` arguments for the table this adapter expects (local runs and tests)."""
-    return {
-        "TableName": table_name,
-        "KeySchema": [{"AttributeName": PARTITION_KEY, "KeyType": "HASH"}],
-        "AttributeDefinitions": [
-            {"AttributeName": PARTITION_KEY, "AttributeType": contract.PARTITION_KEY_TYPE}
-        ],
-        "BillingMode": "PAY_PER_REQUEST",
-    }
-
-
 class DynamoDBProductRepository:
     """Stores products as items keyed by ``id``; see the module docstring for the guarantees."""
 
@@ -115,41 +68,41 @@ class DynamoDBProductRepository:
         attempt_seconds = (config.connect_timeout or 0) + (config.read_timeout or 0)
         client.meta.events.register_first(
             "before-send.dynamodb",
-            functools.partial(_refuse_attempt_past_deadline, attempt_seconds),
+            functools.partial(dynamodb_deadline.refuse_attempt_past_deadline, attempt_seconds),
             unique_id="products-deadline",
         )
 
     def add(self, product: Product, origin: Origin) -> StoredProduct:
         """Put the item unless its id exists; a failed condition returns the existing item."""
-        item = _to_item(product)
-        item[CREATE_REQUEST_ID] = {"S": origin.request_id}
+        item = items.to_item(product)
+        item[items.CREATE_REQUEST_ID] = {"S": origin.request_id}
         if origin.fingerprint is not None:
-            item[REQUEST_FINGERPRINT] = {"S": origin.fingerprint}
+            item[items.REQUEST_FINGERPRINT] = {"S": origin.fingerprint}
         try:
             with _TRANSLATED_ERRORS:
                 self._client.put_item(
                     TableName=self._table_name,
                     Item=item,
                     ConditionExpression="attribute_not_exists(#id)",
-                    ExpressionAttributeNames={"#id": PARTITION_KEY},
+                    ExpressionAttributeNames={"#id": items.PARTITION_KEY},
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
         except ClientError as error:
             existing: Any = error.response.get("Item")
             if not _is_condition_failure(error) or not existing:
                 raise
-            return _stored_from_item(existing)
+            return items.stored_from_item(existing)
         return StoredProduct(product, origin)
 
     def get(self, product_id: str) -> Product:
         """Strongly consistent read, so a client sees its own writes."""
         with _TRANSLATED_ERRORS:
             response = self._client.get_item(
-                TableName=self._table_name, Key=_key(product_id), ConsistentRead=True
+                TableName=self._table_name, Key=items.key(product_id), ConsistentRead=True
             )
         if "Item" not in response:
             raise ProductNotFound(product_id)
-        return _from_item(response["Item"])
+        return items.product_from_item(response["Item"])
 
     def update(
         self,
@@ -168,10 +121,10 @@ class DynamoDBProductRepository:
         and the old item it returns is then this update's result.
         """
         names = {
-            "#id": PARTITION_KEY,
+            "#id": items.PARTITION_KEY,
             "#version": "version",
             "#lastUpdateDate": "lastUpdateDate",
-            "#request": LAST_REQUEST_ID,
+            "#request": items.LAST_REQUEST_ID,
         }
         values: dict[str, Any] = {
             ":one": {"N": "1"},
@@ -184,7 +137,7 @@ class DynamoDBProductRepository:
             "#request = :request",
         ]
         removals = []
-        for attribute, value in _changed_attributes(changes).items():
+        for attribute, value in items.changed_attributes(changes).items():
             names[f"#{attribute}"] = attribute
             if value is None:
                 removals.append(f"#{attribute}")
@@ -205,7 +158,7 @@ class DynamoDBProductRepository:
             with _TRANSLATED_ERRORS:
                 response = self._client.update_item(
                     TableName=self._table_name,
-                    Key=_key(product_id),
+                    Key=items.key(product_id),
                     UpdateExpression=expression,
                     ConditionExpression=condition,
                     ExpressionAttributeNames=names,
@@ -218,11 +171,12 @@ class DynamoDBProductRepository:
             if (
                 _is_condition_failure(error)
                 and old_item
-                and old_item.get(LAST_REQUEST_ID) == {"S": request_id}
+                and old_item.get(items.LAST_REQUEST_ID) == {"S": request_id}
             ):
-                return _from_item(old_item)  # applied by an attempt whose answer was lost
+                # Applied by an attempt whose answer was lost.
+                return items.product_from_item(old_item)
             _raise_condition_failure(product_id, expected_version, error)
-        return _from_item(response["Attributes"])
+        return items.product_from_item(response["Attributes"])
 
     def delete(self, product_id: str, expected_version: int | None) -> None:
         """One conditional DeleteItem.
@@ -233,7 +187,7 @@ class DynamoDBProductRepository:
         which leaves the client with the state it asked for.
         """
         condition = "attribute_exists(#id)"
-        names = {"#id": PARTITION_KEY}
+        names = {"#id": items.PARTITION_KEY}
         values: dict[str, Any] = {}
         if expected_version is not None:
             condition += " AND #version = :expected"
@@ -244,7 +198,7 @@ class DynamoDBProductRepository:
             with _TRANSLATED_ERRORS:
                 self._client.delete_item(
                     TableName=self._table_name,
-                    Key=_key(product_id),
+                    Key=items.key(product_id),
                     ConditionExpression=condition,
                     ExpressionAttributeNames=names,
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
@@ -270,26 +224,18 @@ class DynamoDBProductRepository:
             "ConsistentRead": True,
         }
         if after_id is not None:
-            arguments["ExclusiveStartKey"] = _key(after_id)
+            arguments["ExclusiveStartKey"] = items.key(after_id)
         with _TRANSLATED_ERRORS:
             response = self._client.scan(**arguments)
-        products = [_from_item(item) for item in response.get("Items", [])]
+        products = [items.product_from_item(item) for item in response.get("Items", [])]
         if len(products) > page_size:
             products = products[:page_size]
             return Page(products, continue_after=products[-1].product_id)
         last_key = response.get("LastEvaluatedKey")
         if last_key and len(products) < page_size:
             # Only reachable if DynamoDB cut the scan short (1 MB): continue where it stopped.
-            return Page(products, continue_after=last_key[PARTITION_KEY]["S"])
+            return Page(products, continue_after=last_key[items.PARTITION_KEY]["S"])
         return Page(products, continue_after=None)
-
-
-def _refuse_attempt_past_deadline(attempt_seconds: float, **_: Any) -> None:
-    """botocore ``before-send`` hook: refuse an attempt that could outlive the deadline, so the
-    function answers 503 in time instead of being killed by Lambda's timeout."""
-    limit = _deadline.get()
-    if limit is not None and time.monotonic() + attempt_seconds > limit:
-        raise DeadlineExceeded()
 
 
 def _error_code(error: ClientError) -> str:
@@ -335,56 +281,3 @@ def _raise_condition_failure(
         raise ProductNotFound(product_id) from error
     actual = int(old_item["version"]["N"])
     raise VersionConflict(product_id, expected_version or 0, actual) from error
-
-
-def _changed_attributes(changes: ProductChanges) -> dict[str, str | None]:
-    """Item attribute -> new value (None removes it) for each field ``changes`` touches."""
-    attributes: dict[str, str | None] = {}
-    if changes.name is not UNCHANGED:
-        attributes["name"] = changes.name
-    if changes.description is not UNCHANGED:
-        attributes["description"] = changes.description
-    return attributes
-
-
-def _key(product_id: str) -> dict[str, Any]:
-    return {PARTITION_KEY: {"S": product_id}}
-
-
-def _to_item(product: Product) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        PARTITION_KEY: {"S": product.product_id},
-        "name": {"S": product.name},
-        "createDate": {"S": format_timestamp(product.create_date)},
-        "lastUpdateDate": {"S": format_timestamp(product.last_update_date)},
-        "version": {"N": str(product.version)},
-    }
-    if product.description is not None:
-        item["description"] = {"S": product.description}
-    return item
-
-
-def _stored_from_item(item: dict[str, Any]) -> StoredProduct:
-    # Items written before requests were remembered have no createRequestId: "" matches no request.
-    fingerprint = item.get(REQUEST_FINGERPRINT)
-    origin = Origin(
-        request_id=item.get(CREATE_REQUEST_ID, {}).get("S", ""),
-        fingerprint=fingerprint["S"] if fingerprint else None,
-    )
-    return StoredProduct(_from_item(item), origin)
-
-
-def _from_item(item: dict[str, Any]) -> Product:
-    return Product(
-        product_id=item[PARTITION_KEY]["S"],
-        name=item["name"]["S"],
-        description=item["description"]["S"] if "description" in item else None,
-        create_date=parse_timestamp(item["createDate"]["S"]),
-        last_update_date=parse_timestamp(item["lastUpdateDate"]["S"]),
-        version=int(item["version"]["N"]),
-    )
-
-
-def product_from_item(item: dict[str, Any]) -> Product:
-    """The product an item (or a DynamoDB Streams image of one) holds; other attributes ignored."""
-    return _from_item(item)

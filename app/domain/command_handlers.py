@@ -1,4 +1,5 @@
-"""Use cases: each function enforces the product rules, then makes one call to the repository."""
+"""Use cases that change products: each enforces the product rules, then makes one call to the
+repository (reads: ``query_handlers``)."""
 
 from __future__ import annotations
 
@@ -95,7 +96,7 @@ def update_product(
         )
     if errors:
         raise ValidationFailed(errors)
-    _require_known_id(command.product_id)
+    require_known_id(command.product_id)
     changes = model.ProductChanges(name=name, description=command.description)
     return repository.update(
         command.product_id, changes, clock(), command.expected_version, command.request_id
@@ -104,25 +105,11 @@ def update_product(
 
 def delete_product(command: commands.DeleteProduct, repository: ProductRepository) -> None:
     """Delete a product (optionally only at the expected version)."""
-    _require_known_id(command.product_id)
+    require_known_id(command.product_id)
     repository.delete(command.product_id, command.expected_version)
 
 
-def get_product(query: commands.GetProduct, repository: ProductRepository) -> model.Product:
-    """Read one product."""
-    _require_known_id(query.product_id)
-    return repository.get(query.product_id)
-
-
-def list_products(query: commands.ListProducts, repository: ProductRepository) -> model.Page:
-    """One page of products; ``Page.continue_after`` is None on the last page."""
-    errors = model.page_size_errors(query.page_size)
-    if errors:
-        raise ValidationFailed(errors)
-    return repository.list_page(query.page_size, query.after_id)
-
-
-def _require_known_id(product_id: str) -> None:
+def require_known_id(product_id: str) -> None:
     # Ids that we can never have issued are absent by definition: answer without a store request
     # (and keep oversized or odd keys away from DynamoDB, which would reject them as invalid).
     if not model.is_product_id(product_id):

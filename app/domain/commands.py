@@ -1,4 +1,4 @@
-"""Immutable requests to change or read products, as the domain understands them."""
+"""Immutable requests to change products, as the domain understands them (reads: ``queries``)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ __all__ = [
     "UNCHANGED",
     "CreateProduct",
     "DeleteProduct",
-    "GetProduct",
     "IdempotencyKey",
-    "ListProducts",
     "Unchanged",
     "UpdateProduct",
 ]
@@ -67,18 +65,3 @@ class DeleteProduct:
 
     product_id: str
     expected_version: int | None = None
-
-
-@dataclass(frozen=True)
-class GetProduct:
-    """Read one product."""
-
-    product_id: str
-
-
-@dataclass(frozen=True)
-class ListProducts:
-    """Read one page of products; ``after_id`` continues where a previous page ended."""
-
-    page_size: int
-    after_id: str | None = None

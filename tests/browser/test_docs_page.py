@@ -9,7 +9,7 @@ from typing import Any
 from playwright.sync_api import Locator, Page, expect
 
 from local_api.credentials import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
-from local_api.openapi import render_document
+from tools.apidocs.openapi import render_document
 
 TIMEOUT_MS = 15_000
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from local_api.openapi import render_document
 from tests.e2e.conftest import LocalApi
 from tests.support.signed_http import send, sign
+from tools.apidocs.openapi import render_document
 
 pytestmark = pytest.mark.e2e
 

@@ -114,8 +114,8 @@ def test_contract_module_imports_nothing_from_the_app() -> None:
 
 def test_resolver_stack_and_local_gateway_route_the_same_set(default_stack: Synthesised) -> None:
     """Powertools' routes, API Gateway's resources and the local gateway's table are one set."""
-    from app.entrypoints.api import openapi
     from local_api import rest_api
+    from tools.apidocs import openapi
 
     expected = {(path, method) for path, methods in contract.ROUTES.items() for method in methods}
     # The OpenAPI document is generated from the resolver's own route table.

@@ -51,7 +51,9 @@ def test_requirements_hold_the_runtime_deps_and_leave_out_the_sdk_and_its_own_de
     requirements: LayerRequirements,
 ) -> None:
     kept = set(requirements.versions)
-    assert {"aws-lambda-powertools", "pydantic", "pydantic-core", "aws-xray-sdk"} <= kept
+    assert {"aws-lambda-powertools", "aws-xray-sdk"} <= kept
+    # Only the build-time tooling (OpenAPI, event schemas, stage settings) uses pydantic.
+    assert not kept & {"pydantic", "pydantic-core"}
     assert "jmespath" in kept  # Powertools needs it itself, so it stays though botocore has it
     assert not kept & PROVIDED_BY_RUNTIME
     assert PROVIDED_BY_RUNTIME <= requirements.excluded
@@ -60,7 +62,7 @@ def test_requirements_hold_the_runtime_deps_and_leave_out_the_sdk_and_its_own_de
     assert not kept & {"aws-cdk-lib", "constructs", "pytest", "moto"}
 
 
-def test_built_layer_holds_powertools_and_the_pydantic_core_binary_for_the_function(
+def test_built_layer_holds_powertools_for_the_function_and_no_pydantic(
     requirements: LayerRequirements, target: Target, tmp_path: Path
 ) -> None:
     """Really builds the layer (pip downloads the locked wheels), as `make synth` does."""
@@ -68,33 +70,35 @@ def test_built_layer_holds_powertools_and_the_pydantic_core_binary_for_the_funct
     site = tmp_path / "python"
     assert verify_layer(site, requirements, target) == []
     assert (site / "aws_lambda_powertools" / "event_handler" / "api_gateway.py").is_file()
-    binary = site / "pydantic_core" / "_pydantic_core.cpython-314-aarch64-linux-gnu.so"
-    assert binary.is_file()
-    assert binary.read_bytes()[:4] == b"\x7fELF"
-    assert binary.read_bytes()[18] == 0xB7  # e_machine EM_AARCH64 (little-endian low byte)
+    assert not (site / "pydantic").exists() and not (site / "pydantic_core").exists()
+    assert not list(site.glob("pydantic*.dist-info"))
+    binaries = list(site.rglob("*.cpython-*.so"))
+    assert all(b.name.endswith(target.extension_suffix) for b in binaries), binaries
+    for binary in binaries:
+        assert binary.read_bytes()[:4] == b"\x7fELF"
+        assert binary.read_bytes()[18] == 0xB7  # e_machine EM_AARCH64 (little-endian low byte)
     assert not (site / "boto3").exists() and not (site / "botocore").exists()
     size = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
     assert size < 40 * 1024 * 1024, f"layer unexpectedly large: {size / 1e6:.1f} MB"
 
 
-def test_verify_layer_rejects_a_binary_for_another_platform(
+def test_verify_layer_rejects_a_binary_for_another_platform_and_pydantic(
     requirements: LayerRequirements, target: Target, tmp_path: Path
 ) -> None:
     site = tmp_path / "python"
     (site / "aws_lambda_powertools").mkdir(parents=True)
     (site / "aws_lambda_powertools" / "__init__.py").write_text("")
-    (site / "pydantic_core").mkdir()
-    (site / "pydantic_core" / "_pydantic_core.cpython-311-x86_64-linux-gnu.so").write_bytes(b"")
-    info = site / f"pydantic_core-{requirements.versions['pydantic-core']}.dist-info"
-    info.mkdir()
-    (info / "WHEEL").write_text("Tag: cp311-cp311-manylinux_2_17_x86_64\n")
+    (site / "wrapt").mkdir()
+    (site / "wrapt" / "_wrappers.cpython-311-x86_64-linux-gnu.so").write_bytes(b"")
+    (site / "pydantic").mkdir()
+    (site / "pydantic-2.0.0.dist-info").mkdir()
     (site / "botocore").mkdir()
     (site / "botocore-1.0.0.dist-info").mkdir()
     problems = "\n".join(verify_layer(site, requirements, target))
-    assert "_pydantic_core.cpython-314-aarch64-linux-gnu.so missing" in problems
-    assert "do not match cp314-cp314-*aarch64" in problems
+    assert "_wrappers.cpython-311-x86_64-linux-gnu.so is not built for" in problems
+    assert "pydantic is build-time tooling" in problems
     assert "botocore is provided by the runtime" in problems
-    assert "pydantic==" in problems  # the rest of the requirements are not installed
+    assert "aws-lambda-powertools==" in problems  # the rest of the requirements are not installed
 
 
 def test_verify_layer_wants_runtime_bytecode_for_every_module_when_compiled(

@@ -235,6 +235,15 @@ def test_function_asset_holds_only_the_application_package(tmp_path: Path) -> No
     # Bytecode only as the runtime's own (tests/infra/test_bytecode.py checks it file by file).
     compiled = [f for f in files if not f.endswith((".py", "py.typed"))]
     assert all(f.endswith(".cpython-314.pyc") and "/__pycache__/" in f for f in compiled), files
+    # Build-time tooling (OpenAPI and event-schema generators, pydantic models) stays out.
+    imports_pydantic = [
+        f
+        for f in files
+        if f.endswith(".py")
+        for line in (asset_dir / f).read_text(encoding="utf-8").splitlines()
+        if line.strip().startswith(("import pydantic", "from pydantic"))
+    ]
+    assert imports_pydantic == []
 
 
 # --- DynamoDB table --------------------------------------------------------------------------

@@ -14,10 +14,10 @@ from botocore.exceptions import ReadTimeoutError
 
 from app.adapters.dynamodb_product_repository import DynamoDBProductRepository, table_definition
 from app.entrypoints.api.handler import build_handler, create_dynamodb_client
-from tests.contract import ProductRepositoryContract
-from tests.events import rest_event
+from tests.repository_contract import ProductRepositoryContract
 from tests.support.dynamodb_local import dynamodb_local
 from tests.support.lambda_api import TEST_ENVIRONMENT, ApiClient, ApiResponse
+from tests.support.rest_events import rest_event
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient

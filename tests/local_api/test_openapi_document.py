@@ -7,11 +7,11 @@ from pathlib import Path
 
 from openapi_spec_validator import validate
 
-from local_api.openapi import main, render_document
 from local_api.rest_api import ROUTES
 from tests.local_api.conftest import ServeFactory
 from tests.support.dynamodb_local import PROJECT_ROOT
 from tests.support.signed_http import send
+from tools.apidocs.openapi import main, render_document
 
 COMMITTED = PROJECT_ROOT / "docs" / "openapi.json"
 

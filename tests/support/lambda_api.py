@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from app.entrypoints.api.schemas import ErrorResponse
-from tests.events import FakeLambdaContext, rest_event
+from tests.support.lambda_context import FakeLambdaContext
+from tests.support.rest_events import rest_event
+from tools.apidocs.schemas import ErrorResponse
 
 # Fake credentials and a fixed region, so no test can reach real AWS; Powertools configured.
 TEST_ENVIRONMENT = {

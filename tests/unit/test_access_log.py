@@ -9,10 +9,11 @@ import pytest
 
 from app import contract
 from app.entrypoints.api.handler import build_handler
-from tests.events import FakeLambdaContext, rest_event
 from tests.fakes import InMemoryProductRepository
 from tests.support.imports import modules_loaded_by
 from tests.support.lambda_api import ApiClient, ApiResponse
+from tests.support.lambda_context import FakeLambdaContext
+from tests.support.rest_events import rest_event
 
 LOG_BYTES_PER_REQUEST = 400  # issue #11: successful requests log at most this much
 
@@ -148,36 +149,38 @@ def test_handler_import_leaves_botocore_clients_to_the_first_invocation() -> Non
     assert loaded == []
 
 
-def test_request_metrics_validate_like_powertools_and_keep_every_value() -> None:
-    from aws_lambda_powertools.metrics import MetricUnitError
+def test_metric_names_are_validated_by_powertools() -> None:
+    from aws_lambda_powertools import Metrics
+    from aws_lambda_powertools.metrics.provider.cloudwatch_emf.exceptions import MetricNameError
 
-    from app.entrypoints.api.telemetry import RequestMetrics
-
-    metrics = RequestMetrics(namespace="Shop", service="shop")
-    metrics.clear_metrics()
-    with pytest.raises(MetricUnitError):
-        metrics.add_metric(name="Sold", unit="Bananas", value=1)
-    for value in (1, 2, 3):  # validated by Powertools once, then recorded directly
-        metrics.add_metric(name="Sold", unit="Count", value=value)
-    assert metrics.metric_set["Sold"]["Value"] == [1.0, 2.0, 3.0]
-    assert metrics.metric_set["Sold"]["Unit"] == "Count"
-    metrics.clear_metrics()
-
-
-def test_high_resolution_metrics_say_so_in_the_access_line(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
     from app.entrypoints.api.telemetry import AccessLog, RequestMetrics
 
-    metrics = RequestMetrics(namespace="Shop", service="shop")
-    metrics.clear_metrics()
-    metrics.add_metric(name="Fast", unit="Count", value=1, resolution=1)
-    AccessLog(metrics, "shop", "Shop").write("req-1", "GET", "/products", 200, 1.0)
+    metrics = RequestMetrics(Metrics(namespace="Shop", service="shop"))
+    metrics.count("")  # CloudWatch refuses an empty metric name
+    with pytest.raises(MetricNameError):
+        AccessLog(metrics, "shop").write("req-1", "GET", "/products", 200, 1.0)
 
-    (line,) = _lines(capsys.readouterr().out)
-    (definition,) = line["_aws"]["CloudWatchMetrics"][0]["Metrics"]
-    assert definition == {"Name": "Fast", "Unit": "Count", "StorageResolution": 1}
-    assert line["Fast"] == [1.0]
+
+def test_a_metric_counted_twice_keeps_both_values_and_the_next_line_carries_none(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from aws_lambda_powertools import Metrics
+
+    from app.entrypoints.api.telemetry import AccessLog, RequestMetrics
+
+    metrics = RequestMetrics(Metrics(namespace="Shop", service="shop"))
+    access_log = AccessLog(metrics, "shop")
+    metrics.count("Sold")
+    metrics.count("Sold")
+    access_log.write("req-1", "GET", "/products", 200, 1.0)
+    access_log.write("req-2", "GET", "/products", 200, 1.0)
+
+    first, second = _lines(capsys.readouterr().out)
+    (definition,) = first["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+    assert definition == {"Name": "Sold", "Unit": "Count"}
+    assert first["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "Shop"
+    assert first["Sold"] == [1.0, 1.0] and first["service"] == "shop"
+    assert "_aws" not in second and "Sold" not in second
 
 
 def test_an_event_without_request_facts_still_gets_a_valid_access_line(

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from app.domain.ports import ProductRepository
 from app.entrypoints.api.handler import build_handler
-from app.entrypoints.api.schemas import ProductPageResponse, ProductResponse
+from tests.fakes import InMemoryProductRepository
 from tests.support.lambda_api import ApiClient, ApiResponse, assert_error
+from tools.apidocs.schemas import ProductPageResponse, ProductResponse
 
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
 URL_SAFE_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
@@ -146,7 +146,7 @@ def test_create_with_malformed_body_returns_400(api: ApiClient, raw_body: str) -
 def test_create_with_undecodable_base64_body_returns_400(api: ApiClient, encoded: str) -> None:
     event_body = api.request("POST", "/products", raw_body=encoded, is_base64_encoded=False)
     assert event_body.status == 400  # as plain text it is not JSON either
-    from tests.events import rest_event
+    from tests.support.rest_events import rest_event
 
     event = rest_event("POST", "/products", raw_body=encoded)
     event["isBase64Encoded"] = True
@@ -454,7 +454,7 @@ def test_cors_headers_on_actual_responses_never_allow_credentials(api: ApiClient
 
 
 def test_event_without_headers_is_served(api: ApiClient) -> None:
-    from tests.events import rest_event
+    from tests.support.rest_events import rest_event
 
     event = rest_event("GET", "/products")
     event["headers"] = event["multiValueHeaders"] = None
@@ -462,11 +462,11 @@ def test_event_without_headers_is_served(api: ApiClient) -> None:
 
 
 def test_concurrent_partial_updates_through_the_handler_both_persist(
-    api: ApiClient, repository: ProductRepository, request: pytest.FixtureRequest
+    api: ApiClient, memory_repository: InMemoryProductRepository
 ) -> None:
     # Two Lambda containers (one handler each, as Lambda never runs two events in one container
     # at once) update different fields of the same product at the same moment.
-    other_container = ApiClient(build_handler(repository))
+    other_container = ApiClient(build_handler(memory_repository))
     for round_number in range(10):
         created = api.create()
         path = f"/products/{created['id']}"
@@ -493,6 +493,4 @@ def test_concurrent_partial_updates_through_the_handler_both_persist(
             f"name {round_number}",
             f"desc {round_number}",
         )
-        if request.node.callspec.params["repository"] == "memory":
-            # moto does not lock items (see test_repository_contract); DynamoDB Local checks this.
-            assert stored["version"] == 3
+        assert stored["version"] == 3

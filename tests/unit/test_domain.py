@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.domain import command_handlers, commands, model
+from app.domain import command_handlers, commands, model, queries, query_handlers
 from app.domain.exceptions import (
     IdempotencyKeyReused,
     ProductIdTaken,
@@ -111,7 +111,7 @@ def test_ids_we_never_issue_are_not_found_without_asking_the_store(
     repository: InMemoryProductRepository, bad_id: str
 ) -> None:
     for action in (
-        lambda: command_handlers.get_product(commands.GetProduct(bad_id), repository),
+        lambda: query_handlers.get_product(queries.GetProduct(bad_id), repository),
         lambda: command_handlers.delete_product(commands.DeleteProduct(bad_id), repository),
         lambda: command_handlers.update_product(
             commands.UpdateProduct(bad_id, name="x"), repository
@@ -127,17 +127,15 @@ def test_list_rejects_page_size_out_of_range(
     repository: InMemoryProductRepository, page_size: int
 ) -> None:
     with pytest.raises(ValidationFailed):
-        command_handlers.list_products(commands.ListProducts(page_size), repository)
+        query_handlers.list_products(queries.ListProducts(page_size), repository)
 
 
 def test_list_page_continues_after_last_product(repository: InMemoryProductRepository) -> None:
     ids = sorted(create(repository).product_id for _ in range(3))
-    first = command_handlers.list_products(commands.ListProducts(2), repository)
+    first = query_handlers.list_products(queries.ListProducts(2), repository)
     assert [p.product_id for p in first.products] == ids[:2]
     assert first.continue_after == ids[1]
-    second = command_handlers.list_products(
-        commands.ListProducts(2, first.continue_after), repository
-    )
+    second = query_handlers.list_products(queries.ListProducts(2, first.continue_after), repository)
     assert [p.product_id for p in second.products] == ids[2:] and second.continue_after is None
 
 
@@ -259,6 +257,7 @@ def test_keyed_create_after_its_product_was_deleted_creates_it_again(
     assert not again.replayed and again.product.product_id == first.product_id
 
 
+@pytest.mark.slow  # seconds, not milliseconds: `make test` runs it, `make test-unit` skips it
 def test_the_character_rules_are_exactly_the_forbidden_unicode_categories() -> None:
     # The rules search with regular expressions (fast); the categories are what they mean.
     for code_point in range(0x110000):

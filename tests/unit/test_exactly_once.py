@@ -23,8 +23,9 @@ from botocore.stub import Stubber
 from app.adapters.dynamodb_product_repository import DynamoDBProductRepository
 from app.domain import model
 from app.entrypoints.api import handler as handler_module
-from tests.events import FakeLambdaContext, rest_event
 from tests.support.lambda_api import TABLE_NAME, ApiClient, ApiResponse, assert_error
+from tests.support.lambda_context import FakeLambdaContext
+from tests.support.rest_events import rest_event
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -229,6 +230,7 @@ def silent_endpoint() -> Iterator[str]:
     server.close()
 
 
+@pytest.mark.slow  # seconds, not milliseconds: `make test` runs it, `make test-unit` skips it
 def test_stalled_dynamodb_gets_503_before_the_function_times_out(
     monkeypatch: pytest.MonkeyPatch, silent_endpoint: str
 ) -> None:

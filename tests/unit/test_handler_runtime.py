@@ -17,10 +17,11 @@ from app import contract
 from app.adapters.dynamodb_product_repository import DynamoDBProductRepository
 from app.domain.model import Page, Product
 from app.entrypoints.api import handler as handler_module
-from tests.events import FakeLambdaContext, rest_event
 from tests.fakes import InMemoryProductRepository
 from tests.support.imports import modules_loaded_by
 from tests.support.lambda_api import TABLE_NAME, ApiClient, assert_error
+from tests.support.lambda_context import FakeLambdaContext
+from tests.support.rest_events import rest_event
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient

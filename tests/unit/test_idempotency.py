@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from app.domain import model
-from tests.events import ACCOUNT_ID, rest_event
 from tests.support.lambda_api import ApiClient, ApiResponse, assert_error
+from tests.support.lambda_context import ACCOUNT_ID
+from tests.support.rest_events import rest_event
 
 KEY = "order-4711/attempt"
 PRODUCT_FIELDS = {"id", "name", "description", "createDate", "lastUpdateDate", "version"}
@@ -163,6 +164,7 @@ def test_repeat_after_the_product_was_deleted_creates_it_again(api: ApiClient) -
 # --- Bounded error bodies ----------------------------------------------------------------------
 
 
+@pytest.mark.slow  # seconds, not milliseconds: `make test` runs it, `make test-unit` skips it
 def test_200k_unknown_keys_give_20_field_errors_and_a_count_of_the_rest(api: ApiClient) -> None:
     document = {"name": "Lamp", **{f"unknown{i}": i for i in range(200_000)}}
     response = api.request("POST", "/products", raw_body=json.dumps(document))

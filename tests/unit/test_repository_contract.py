@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.contract import ProductRepositoryContract
+from tests.repository_contract import ProductRepositoryContract
 
 
 class TestRepositoryContract(ProductRepositoryContract):

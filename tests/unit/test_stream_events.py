@@ -14,9 +14,9 @@ from moto import mock_aws
 from app import contract
 from app.domain import events
 from app.entrypoints.stream.handler import build_handler, event_of_record
-from tests.events import FakeLambdaContext
 from tests.fakes import InMemoryEventPublisher
 from tests.support.imports import modules_loaded_by
+from tests.support.lambda_context import FakeLambdaContext
 from tests.support.stream_records import item, record
 
 PID = "0b6a1c4e-5f1d-4c7e-9a3b-2d8e6f1a7c90"

@@ -1,10 +1,10 @@
 """Composition root and Lambda entry point: ``app.entrypoints.api.handler.handler``.
 
-Everything expensive (settings, the DynamoDB client, the repository, the resolver) is built once
+Everything expensive (settings, the DynamoDB client, the repository, the dispatcher) is built once
 per Lambda container, on the first invocation, and reused. Tests and the local server build the
 same graph with their own repository through :func:`build_handler`. botocore (about half of this
 module's import time) is imported only when the first invocation creates the client, so importing
-the handler stays cheap; what each request does is kept to one resolver call and one log line
+the handler stays cheap; what each request does is kept to one dispatch and one log line
 (see ``benchmarks/PERFORMANCE.md`` for the figures).
 
 Under Lambda SnapStart the opposite pays: init runs once per published version and every later
@@ -22,20 +22,22 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from app import contract
-from app.adapters import dynamodb_product_repository
+from app.adapters.dynamodb_deadline import deadline
 from app.adapters.dynamodb_product_repository import DynamoDBProductRepository
 from app.domain import command_handlers, model
 from app.domain.ports import ProductRepository
-from app.entrypoints.api import routes, telemetry
+from app.entrypoints.api import errors, responses, routes, telemetry
+from app.entrypoints.api.proxy import Dispatcher, not_found_route
 
 if TYPE_CHECKING:  # type stubs only
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
-LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+# The API function: a REST proxy event and the Lambda context in, a proxy response out.
+ApiHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 SERVICE_NAME = contract.SERVICE_NAME
 # Lambda's documented value of AWS_LAMBDA_INITIALIZATION_TYPE when it initialises for a snapshot.
@@ -102,7 +104,7 @@ def build_handler(
     metrics_namespace: str = METRICS_NAMESPACE,
     clock: command_handlers.Clock = model.utc_now,
     new_id: command_handlers.IdFactory = command_handlers.new_product_id,
-) -> LambdaHandler:
+) -> ApiHandler:
     """A Lambda handler serving the API on ``repository``, with logging, tracing and metrics.
 
     Per request it writes exactly one log line (the access entry with the command's metric in
@@ -110,20 +112,16 @@ def build_handler(
     the request's correlation id. The X-Ray decorator is applied only when tracing is enabled.
     """
     logger = Logger(service=service_name)
-    # The formatter the logger's records go through: setting the correlation id on it directly
-    # skips the Logger's two property lookups per request (same effect as set_correlation_id).
-    log_formatter = logger.registered_formatter
-    metrics = telemetry.RequestMetrics(namespace=metrics_namespace, service=service_name)
+    powertools_metrics = Metrics(namespace=metrics_namespace, service=service_name)
+    metrics = telemetry.RequestMetrics(powertools_metrics)
     tracer = Tracer(service=service_name)
-    access_log = telemetry.AccessLog(metrics, service_name, metrics_namespace)
-    resolver = routes.build_resolver(
-        repository,
-        logger=logger,
-        metrics=metrics,
-        clock=clock,
-        new_id=new_id,
+    access_log = telemetry.AccessLog(metrics, service_name)
+    dispatcher = Dispatcher(
+        routes.build_routes(repository, count=metrics.count, clock=clock, new_id=new_id),
+        on_error=errors.error_responder(logger),
+        on_no_route=not_found_route,
     )
-    cors = routes.cors_headers(cors_allow_origin)
+    cors = responses.cors_headers(cors_allow_origin)
     allow_origin = cors["Access-Control-Allow-Origin"]
     expose_headers = cors["Access-Control-Expose-Headers"]
     cold_start = True
@@ -133,13 +131,15 @@ def build_handler(
         started = time.perf_counter()
         if cold_start:
             cold_start = False
-            metrics.provider.add_cold_start_metric(context)  # its own EMF line, once per container
+            # Its own EMF line, once per container (the provider is Metrics' public attribute).
+            powertools_metrics.provider.add_cold_start_metric(context)
         request_context = event.get("requestContext") or {}
         correlation_id = request_context.get("requestId")
-        log_formatter.append_keys(correlation_id=correlation_id)
+        logger.set_correlation_id(correlation_id)
+        metrics.take()  # nothing counted outside a request belongs to this one
         budget = context.get_remaining_time_in_millis() / 1000 - ANSWER_RESERVE_SECONDS
-        with dynamodb_product_repository.deadline(budget):
-            response = resolver.resolve(event, context)
+        with deadline(budget):
+            response = dispatcher.dispatch(event)
         headers = response["multiValueHeaders"]
         headers["Access-Control-Allow-Origin"] = [allow_origin]
         headers["Access-Control-Expose-Headers"] = [expose_headers]
@@ -155,7 +155,7 @@ def build_handler(
 
     if tracer.disabled:
         return handle
-    return cast(LambdaHandler, tracer.capture_lambda_handler(handle, capture_response=False))
+    return cast(ApiHandler, tracer.capture_lambda_handler(handle, capture_response=False))
 
 
 def create_dynamodb_client() -> DynamoDBClient:
@@ -179,7 +179,7 @@ def create_dynamodb_client() -> DynamoDBClient:
 
 
 @functools.cache
-def build_handler_from_environment() -> LambdaHandler:
+def build_handler_from_environment() -> ApiHandler:
     """The production object graph (built once per container): settings from the environment."""
     settings = Settings.from_environment()
     client = create_dynamodb_client()

@@ -1,15 +1,8 @@
-"""HTTP messages: reading requests into domain values, and products into JSON representations.
+"""HTTP messages: headers and query parameters -> domain values, products -> JSON representations.
 
-Request bodies are read here rather than by Powertools' body validation because the order of
-checks is part of the contract (415 before 400, base64 and UTF-8 decoded strictly, deep nesting
-caught) and because Powertools would also accept form and multipart bodies.
-
-This module is on every request's path and on the function's import path, so it uses only the
-standard library: the two request bodies are checked by hand (``read_create_body`` and
-``read_update_body``) instead of by pydantic, whose import alone costs a quarter of the handler's
-cold start (``benchmarks/PERFORMANCE.md``). The pydantic models in ``schemas`` still describe the
-bodies in the OpenAPI document, and a property test checks that both accept and reject exactly
-the same bodies with the same errors.
+On every request's path, so standard library only. The rules themselves (patterns, lengths,
+bounds, names, error texts) are defined once in ``request_rules``; bodies are read by
+``request_bodies``.
 """
 
 from __future__ import annotations
@@ -17,17 +10,16 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
-from app import contract
 from app.domain import model
 from app.domain.exceptions import FieldError
+from app.entrypoints.api import request_rules as rules
 
 # The domain names its rules in its own words; clients know these query/body names instead.
 CLIENT_FIELD_NAMES = {
-    model.PAGE_SIZE_FIELD: "pageSize",
+    model.PAGE_SIZE_FIELD: rules.PAGE_SIZE_PARAMETER,
     model.CHANGES_FIELD: "body",
 }
 
@@ -36,19 +28,8 @@ CLIENT_FIELD_NAMES = {
 MAX_FIELD_ERRORS = 20
 MAX_ERROR_TEXT = 200
 
-IDEMPOTENCY_KEY_HEADER = contract.IDEMPOTENCY_KEY_HEADER
-IDEMPOTENT_REPLAYED_HEADER = contract.IDEMPOTENT_REPLAYED_HEADER
-_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
-NEXT_PAGE_PATTERN = "^[A-Za-z0-9_-]+$"
-
-# The fields each body may carry (the same names as the ``schemas`` models), and the messages of
-# the rules the readers check: worded as pydantic words them, which the property test holds.
-CREATE_FIELDS = ("name", "description")
-UPDATE_FIELDS = ("name", "description")
-FIELD_REQUIRED = "Field required"
-NOT_A_STRING = "Input should be a valid string"
-NAME_IS_NULL = "must be a string, not null"
-NOT_A_CLIENT_FIELD = "is not a field clients may set"
+IDEMPOTENCY_KEY_HEADER = rules.IDEMPOTENCY_KEY_HEADER
+IDEMPOTENT_REPLAYED_HEADER = rules.IDEMPOTENT_REPLAYED_HEADER
 
 # Encoders made once: ``json.dumps`` with any option builds a new encoder on every call.
 encode_json = json.JSONEncoder(separators=(",", ":")).encode
@@ -101,30 +82,35 @@ def client_field_errors(errors: list[FieldError]) -> list[FieldError]:
 
 
 # --- Headers and query parameters --------------------------------------------------------------
-_IF_MATCH_VERSION = re.compile(r'"([1-9][0-9]{0,17})"')
+def _broken(
+    name: str, rule: rules.TextRule, message: str = "Invalid request parameters"
+) -> BadRequest:
+    return BadRequest(message, [FieldError(name, rule.problem)])
 
 
 def parse_if_match(header: str | None) -> int | None:
     """The version an ``If-Match`` header requires; None when absent or ``*`` (any version)."""
-    if header is None or header.strip() == "*":
+    if header is None:
         return None
-    match = _IF_MATCH_VERSION.fullmatch(header.strip())
-    if not match:
-        raise BadRequest(
-            'If-Match must be "*" or one quoted version such as "3"',
-            [FieldError("If-Match", "must be a quoted product version")],
+    value = header.strip()
+    if not rules.IF_MATCH.accepts(value):
+        raise _broken(
+            rules.IF_MATCH_HEADER,
+            rules.IF_MATCH,
+            f"{rules.IF_MATCH_HEADER} {rules.IF_MATCH.problem}",
         )
-    return int(match.group(1))
+    return None if value == "*" else int(value[1:-1])
 
 
 def parse_idempotency_key(values: list[str]) -> str | None:
-    """The ``Idempotency-Key`` (1 to 255 visible ASCII characters) from the header's values."""
+    """The ``Idempotency-Key`` from the header's values (``rules.IDEMPOTENCY_KEY``)."""
     if not values:
         return None
-    if len(values) > 1 or not _IDEMPOTENCY_KEY.fullmatch(values[0]):
-        message = "must be one value of 1 to 255 visible ASCII characters"
-        raise BadRequest(
-            f"{IDEMPOTENCY_KEY_HEADER} {message}", [FieldError(IDEMPOTENCY_KEY_HEADER, message)]
+    if len(values) > 1 or not rules.IDEMPOTENCY_KEY.accepts(values[0]):
+        raise _broken(
+            IDEMPOTENCY_KEY_HEADER,
+            rules.IDEMPOTENCY_KEY,
+            f"{IDEMPOTENCY_KEY_HEADER} {rules.IDEMPOTENCY_KEY.problem}",
         )
     return values[0]
 
@@ -139,26 +125,17 @@ def caller_of(identity: dict[str, Any]) -> str:
     return ""
 
 
-_PAGE_SIZE = re.compile(r"[0-9]{1,6}")
-
-
 def parse_page_size(raw: str | None) -> int:
     """The ``pageSize`` query parameter as an int (the domain checks its range)."""
     if raw is None:
-        return model.PAGE_SIZE_DEFAULT
-    if not _PAGE_SIZE.fullmatch(raw):
-        raise BadRequest(
-            "Invalid request parameters",
-            [FieldError("pageSize", "must be a whole number")],
-        )
+        return rules.PAGE_SIZE_DEFAULT
+    if not rules.PAGE_SIZE_DIGITS.accepts(raw):
+        raise _broken(rules.PAGE_SIZE_PARAMETER, rules.PAGE_SIZE_DIGITS)
     return int(raw)
 
 
-_TOKEN_ALPHABET = re.compile(r"[A-Za-z0-9_-]{1,200}")
 # Tokens are not signed: any well-formed token names a position to continue from (see README).
-_MALFORMED_NEXT_PAGE = (
-    "nextToken is not a well-formed page token; pass back a previous page's nextToken unchanged"
-)
+_MALFORMED_NEXT_PAGE = f"{rules.PAGE_TOKEN_PARAMETER} {rules.PAGE_TOKEN.problem}"
 
 
 def encode_page_token(after_id: str) -> str:
@@ -174,7 +151,7 @@ def decode_page_token(token: str) -> str:
     Tokens are not signed, so a client can build one: it only chooses where the scan resumes,
     among products that caller may list anyway.
     """
-    if not _TOKEN_ALPHABET.fullmatch(token) or len(token) % 4 == 1:
+    if not rules.PAGE_TOKEN.accepts(token) or len(token) % 4 == 1:
         raise _invalid_token()
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
@@ -197,114 +174,6 @@ def decode_page_token(token: str) -> str:
 
 
 def _invalid_token() -> BadRequest:
-    return BadRequest(_MALFORMED_NEXT_PAGE, [FieldError("nextToken", _MALFORMED_NEXT_PAGE)])
-
-
-# --- Request bodies ----------------------------------------------------------------------------
-def _is_json_media_type(content_type: str) -> bool:
-    media_type, _, parameters = content_type.partition(";")
-    media_type = media_type.strip().lower()
-    if media_type != "application/json" and not (
-        media_type.startswith("application/") and media_type.endswith("+json")
-    ):
-        return False
-    for parameter in parameters.split(";"):
-        key, _, value = parameter.partition("=")
-        if key.strip().lower() == "charset" and value.strip().strip('"').lower() not in (
-            "utf-8",
-            "utf8",
-        ):
-            return False
-    return True
-
-
-def _object_without_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    # {"name": "a", "name": "b"} is ambiguous (parsers disagree on which wins): refuse it.
-    document = dict(pairs)
-    if len(document) != len(pairs):
-        raise ValueError("duplicate key in JSON object")
-    return document
-
-
-# Made once: ``json.loads`` with a hook builds a new decoder on every call.
-_decode_json = json.JSONDecoder(object_pairs_hook=_object_without_duplicate_keys).decode
-
-
-def _json_loads(text: str) -> Any:
-    try:
-        return _decode_json(text)
-    except RecursionError as error:  # absurdly deep nesting: still the client's fault
-        raise BadRequest("Request body is nested too deeply") from error
-    except ValueError as error:
-        raise BadRequest(f"Request body is not valid JSON: {error}") from error
-
-
-def read_json_object(
-    headers: dict[str, str], body: str | None, is_base64_encoded: bool
-) -> dict[str, Any]:
-    """The request body as a JSON object, checking media type, encoding and syntax in that order.
-
-    ``headers`` are keyed by lower-case names.
-    """
-    content_type = headers.get("content-type")
-    if content_type is not None and not _is_json_media_type(content_type):
-        raise UnsupportedMediaType(f"Content-Type must be application/json, not {content_type!r}")
-    if not body:
-        raise BadRequest("Request body is required (a JSON object)")
-    if is_base64_encoded:
-        try:
-            body = base64.b64decode(body, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError) as error:
-            raise BadRequest("Request body is not valid UTF-8 JSON") from error
-    document = _json_loads(body)
-    if not isinstance(document, dict):
-        raise BadRequest("Request body must be a JSON object")
-    return document
-
-
-def read_create_body(document: dict[str, Any]) -> tuple[str, str | None]:
-    """The name and description of a ``POST /products`` body; a 400 lists every broken rule.
-
-    Types only: the product rules (length, characters, trimming) are the domain's.
-    """
-    errors: list[FieldError] = []
-    name = document.get("name")
-    if "name" not in document:
-        errors.append(FieldError("name", FIELD_REQUIRED))
-    elif type(name) is not str:
-        errors.append(FieldError("name", NOT_A_STRING))
-    description = document.get("description")
-    if description is not None and type(description) is not str:
-        errors.append(FieldError("description", NOT_A_STRING))
-    _raise_if_invalid(document, CREATE_FIELDS, errors)
-    return name, description  # type: ignore[return-value]  # both checked above
-
-
-def read_update_body(
-    document: dict[str, Any],
-) -> tuple[str | model.Unchanged, str | None | model.Unchanged]:
-    """The changes a ``PUT /products/{id}`` body asks for; a field not sent stays unchanged.
-
-    ``description: null`` clears the description; ``name: null`` is refused (a 400).
-    """
-    errors: list[FieldError] = []
-    name: Any = document.get("name", model.UNCHANGED)
-    if name is None:
-        errors.append(FieldError("name", NAME_IS_NULL))
-    elif name is not model.UNCHANGED and type(name) is not str:
-        errors.append(FieldError("name", NOT_A_STRING))
-    description: Any = document.get("description", model.UNCHANGED)
-    if description is not model.UNCHANGED and description is not None:
-        if type(description) is not str:
-            errors.append(FieldError("description", NOT_A_STRING))
-    _raise_if_invalid(document, UPDATE_FIELDS, errors)
-    return name, description
-
-
-def _raise_if_invalid(
-    document: dict[str, Any], fields: tuple[str, ...], errors: list[FieldError]
-) -> None:
-    """Raise the 400 for ``errors`` plus one per unknown key (after the fields' own errors)."""
-    errors += [FieldError(name, NOT_A_CLIENT_FIELD) for name in document if name not in fields]
-    if errors:
-        raise BadRequest("Request body is invalid", errors)
+    return BadRequest(
+        _MALFORMED_NEXT_PAGE, [FieldError(rules.PAGE_TOKEN_PARAMETER, _MALFORMED_NEXT_PAGE)]
+    )

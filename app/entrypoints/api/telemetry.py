@@ -3,9 +3,9 @@
 CloudWatch turns any log line with an ``_aws`` block into metrics (Embedded Metric Format) and
 keeps the other keys as searchable fields, so one line serves both the operator reading logs and
 the dashboard. A Powertools log record plus a separate EMF document cost ~2x the bytes and most of
-the per-request time (see ``benchmarks/PERFORMANCE.md``). Routes still record metrics through
-Powertools' ``Metrics.add_metric`` (which validates names and units); this module only writes
-them, with the metric directive built once per container instead of once per request.
+the per-request time (see ``benchmarks/PERFORMANCE.md``). Routes count metrics through
+``RequestMetrics.count``; Powertools' ``Metrics`` validates and serialises each combination of
+metrics once per container, and this module reuses that text.
 """
 
 from __future__ import annotations
@@ -17,14 +17,10 @@ from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from aws_lambda_powertools import Metrics
-from aws_lambda_powertools.metrics import MetricResolution, MetricUnit
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
 ACCESS_MESSAGE = "request"
-HIGH_RESOLUTION = 1  # seconds; EMF only states StorageResolution for high-resolution metrics
-
-_MetricKey = tuple[tuple[str, str, int], ...]
-
 # Made once: ``json.dumps`` is a Python-level wrapper that builds or finds an encoder per call.
 _encode_json = json.JSONEncoder().encode
 
@@ -38,60 +34,66 @@ def _json_value(value: object) -> str:
     return _encode_json(value)
 
 
-class RequestMetrics(Metrics):
-    """Powertools ``Metrics`` that validates each (name, unit, resolution) once per container.
+class RequestMetrics:
+    """The counts one request records, written with its access line as EMF.
 
-    Powertools' ``add_metric`` re-validates the unit and resolution and formats a debug message on
-    every call (~50 us per request on a busy container); after the first call of a kind, this
-    records the value in the same metric set directly.
+    Routes call :meth:`count`; the access line takes the counts (:meth:`take`), so nothing one
+    request counted can appear in the next request's line. The EMF members of each combination
+    of counts are made by Powertools (``add_metric``, which validates the names, and
+    ``serialize_metric_set``) the first time the combination occurs, and reused afterwards with
+    only the timestamp renewed: Powertools' per-call validation and serialisation cost ~50 us
+    per request on a busy container (``benchmarks/PERFORMANCE.md``).
     """
 
-    def __init__(self, service: str | None = None, namespace: str | None = None) -> None:
-        super().__init__(service=service, namespace=namespace)
-        # (name, unit, resolution) as called -> (name, unit, resolution) as Powertools stores them
-        self._checked: dict[
-            tuple[str, MetricUnit | str, MetricResolution | int], tuple[str, str, int]
-        ]
-        self._checked = {}
+    def __init__(self, metrics: Metrics) -> None:
+        self._metrics = metrics
+        self._counted: list[str] = []
+        # names counted -> (the EMF members before the timestamp's value, those after it)
+        self._members: dict[tuple[str, ...], tuple[str, str]] = {}
 
-    def add_metric(
-        self,
-        name: str,
-        unit: MetricUnit | str,
-        value: float,
-        resolution: MetricResolution | int = 60,
-    ) -> None:
-        """Record ``value`` for ``name``, validated by Powertools the first time."""
-        kind = (name, unit, resolution)
-        known = self._checked.get(kind)
-        if known is None or not isinstance(value, int | float):
-            super().add_metric(name=name, unit=unit, value=value, resolution=resolution)
-            stored_name = name.strip()
-            stored = self.metric_set[stored_name]
-            self._checked[kind] = (stored_name, stored["Unit"], stored["StorageResolution"])
-            return
-        stored_name, stored_unit, stored_resolution = known
-        metric = self.metric_set.get(stored_name)
-        if metric is None:
-            self.metric_set[stored_name] = {
-                "Unit": stored_unit,
-                "StorageResolution": stored_resolution,
-                "Value": [float(value)],
-            }
-        else:
-            metric["Value"].append(float(value))
+    def count(self, name: str) -> None:
+        """Count one occurrence of the metric ``name`` (unit Count) in this request."""
+        self._counted.append(name)
+
+    def take(self) -> tuple[str, ...]:
+        """The names counted since the last call, and forget them."""
+        counted = tuple(self._counted)
+        self._counted.clear()
+        return counted
+
+    def emf_members(self, counted: tuple[str, ...]) -> str:
+        """``,"_aws":{...},"<name>":<value>...``: the EMF members of a line for ``counted``."""
+        members = self._members.get(counted)
+        if members is None:
+            members = self._members[counted] = self._serialised(counted)
+        before, after = members
+        return f"{before}{time.time_ns() // 1_000_000}{after}"
+
+    def _serialised(self, counted: tuple[str, ...]) -> tuple[str, str]:
+        self._metrics.clear_metrics()
+        for name in counted:
+            self._metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+        document: dict[str, Any] = dict(self._metrics.serialize_metric_set())
+        self._metrics.clear_metrics()
+        aws = dict(document.pop("_aws"))
+        aws.pop("Timestamp", None)
+        document.pop("service", None)  # a dimension the line carries already, with this value
+        directive = json.dumps(aws, separators=(",", ":"))[1:]  # without the opening brace
+        values = "".join(
+            [f",{_json_value(name)}:{_encode_json(value)}" for name, value in document.items()]
+        )
+        return ',"_aws":{"Timestamp":', f",{directive}{values}"
 
 
 class AccessLog:
-    """Writes the access line of each request, merged with the metrics the request recorded.
+    """Writes the access line of each request, merged with the metrics the request counted.
 
     The line is assembled from JSON pieces encoded once per container (the constant keys and the
-    metric directive); only the request's own values are encoded per request.
+    metric members); only the request's own values are encoded per request.
     """
 
-    def __init__(self, metrics: Metrics, service: str, namespace: str) -> None:
-        self._metric_set: dict[str, Any] = metrics.metric_set
-        self._namespace = namespace
+    def __init__(self, metrics: RequestMetrics, service: str) -> None:
+        self._metrics = metrics
         # Read once per container, as Powertools' own switch (POWERTOOLS_METRICS_DISABLED).
         self._metrics_enabled = not is_metrics_disabled()
         # ``service`` is also the value of the EMF dimension of the same name.
@@ -99,24 +101,6 @@ class AccessLog:
             f'{{"level":"INFO","message":{json.dumps(ACCESS_MESSAGE)},'
             f'"service":{json.dumps(service)},"correlation_id":'
         )
-        self._directives: dict[_MetricKey, str] = {}
-
-    def _directive(self, key: _MetricKey) -> str:
-        """``,"CloudWatchMetrics":[...]}`` for a set of metrics (cached: it never changes)."""
-        directive = self._directives.get(key)
-        if directive is None:
-            definitions: list[dict[str, Any]] = []
-            for name, unit, resolution in key:
-                definition: dict[str, Any] = {"Name": name, "Unit": unit}
-                if resolution == HIGH_RESOLUTION:
-                    definition["StorageResolution"] = resolution
-                definitions.append(definition)
-            block = [
-                {"Namespace": self._namespace, "Dimensions": [["service"]], "Metrics": definitions}
-            ]
-            directive = f',"CloudWatchMetrics":{json.dumps(block, separators=(",", ":"))}}}'
-            self._directives[key] = directive
-        return directive
 
     def write(
         self,
@@ -132,26 +116,8 @@ class AccessLog:
             f'"resource":{_json_value(resource)},"status_code":{_json_value(status_code)},'
             f'"duration_ms":{round(duration_ms, 2)!r}'
         )
-        metric_set = self._metric_set
-        if metric_set:
-            if self._metrics_enabled:
-                line += self._emf(metric_set)
-            metric_set.clear()
+        counted = self._metrics.take()
+        if counted and self._metrics_enabled:
+            line += self._metrics.emf_members(counted)
         # Looked up on each call (not bound once), like Lambda's log capture expects.
         sys.stdout.write(line + "}\n")
-
-    def _emf(self, metric_set: dict[str, Any]) -> str:
-        """``,"_aws":{...},"<name>":[values]...``: the EMF members of the line."""
-        key = tuple(
-            [
-                (name, metric["Unit"], metric.get("StorageResolution", 60))
-                for name, metric in metric_set.items()
-            ]
-        )
-        values = "".join(
-            [
-                f",{_json_value(name)}:{_encode_json(metric['Value'])}"
-                for name, metric in metric_set.items()
-            ]
-        )
-        return f',"_aws":{{"Timestamp":{time.time_ns() // 1_000_000}{self._directive(key)}{values}'

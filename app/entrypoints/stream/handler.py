@@ -3,8 +3,10 @@
 
 Each stream record becomes at most one domain event (:func:`app.domain.events.event_for_change`);
 the batch's events are published together (so ``PutEvents`` carries up to 10 at a time), and the
-response names, through Powertools' batch utility (``ReportBatchItemFailures``), only the records
-whose event could not be delivered or that could not be read at all. Lambda then retries from the
+response names, in Lambda's documented partial-batch format (``ReportBatchItemFailures``), only
+the records whose event could not be delivered or that could not be read at all. Powertools'
+batch processor is not used: it handles one record at a time, while publishing needs the whole
+batch first. Lambda then retries from the
 first of those, so a change is published at least once and never skipped.
 
 Like the API's handler module, the object graph is built once per container on the first call.
@@ -21,26 +23,16 @@ from typing import Any, cast
 import botocore.config
 import botocore.session
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from app import contract
-from app.adapters.dynamodb_product_repository import product_from_item
+from app.adapters.dynamodb_items import product_from_item
 from app.adapters.eventbridge_event_publisher import EventBridgeEventPublisher
 from app.domain import events
 from app.domain.model import Product
 from app.domain.ports import EventPublisher
 
 StreamHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
-
-
-class UndeliveredChange(Exception):
-    """A record's event could not be delivered; Lambda retries the record."""
 
 
 def event_of_record(record: dict[str, Any]) -> events.ProductEvent | None:
@@ -65,17 +57,12 @@ def build_handler(
 ) -> StreamHandler:
     """A Lambda handler that publishes the events of a stream batch through ``publisher``."""
     logger = Logger(service=service_name)
-    # The whole batch failing is reported like a partial failure (not raised): Lambda bisects and
-    # retries it the same way, and the function's error metric stays about bugs.
-    processor = BatchProcessor(
-        event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False
-    )
 
     @logger.inject_lambda_context(log_event=False)
     def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         records: list[dict[str, Any]] = event.get("Records", [])
-        unreadable: set[str] = set()
-        record_events: dict[str, events.ProductEvent] = {}
+        failed: list[dict[str, Any]] = []  # records that could not be read, in stream order
+        record_events: list[tuple[dict[str, Any], events.ProductEvent]] = []
         for record in records:
             try:
                 product_event = event_of_record(record)
@@ -84,31 +71,45 @@ def build_handler(
                 logger.exception(
                     "unreadable stream record", extra={"stream_event_id": record.get("eventID")}
                 )
-                unreadable.add(record.get("eventID", ""))
+                failed.append(record)
                 continue
             if product_event is not None:
-                record_events[record["eventID"]] = product_event
-        undelivered = publisher.publish(list(record_events.values())) if record_events else set()
-
-        def check(record: DynamoDBRecord) -> None:
-            product_event = record_events.get(record.event_id or "")
-            if record.event_id in unreadable:
-                raise UndeliveredChange(f"record {record.event_id} could not be read")
-            if product_event is not None and product_event.eventId in undelivered:
-                raise UndeliveredChange(f"event {product_event.eventId} was not delivered")
-
-        response = process_partial_response(event, check, processor, context)
+                record_events.append((record, product_event))
+        # One publish for the whole batch: PutEvents takes up to 10 entries per request.
+        undelivered = (
+            publisher.publish([product_event for _, product_event in record_events])
+            if record_events
+            else set()
+        )
+        failed += [record for record, event_ in record_events if event_.eventId in undelivered]
         logger.info(
             "stream batch handled",
             extra={
                 "records": len(records),
                 "events": len(record_events),
-                "failed_records": len(response.get("batchItemFailures", [])),
+                "failed_records": len(failed),
             },
         )
-        return cast(dict[str, Any], response)
+        return batch_response(failed)
 
     return cast(StreamHandler, handle)
+
+
+def batch_response(failed: list[dict[str, Any]]) -> dict[str, Any]:
+    """The documented partial-batch answer (``ReportBatchItemFailures``) naming ``failed``.
+
+    For a stream, each failure is identified by its record's sequence number; Lambda retries the
+    batch from the lowest one, so nothing after a failure is skipped. Even a batch where every
+    record failed is answered this way (not raised): Lambda bisects and retries it the same way,
+    and the function's error metric stays about bugs. A record without a sequence number is
+    named by an empty identifier, which Lambda treats as the whole batch failing (retried).
+    """
+    return {
+        "batchItemFailures": [
+            {"itemIdentifier": str((record.get("dynamodb") or {}).get("SequenceNumber") or "")}
+            for record in failed
+        ]
+    }
 
 
 def create_events_client() -> Any:

@@ -16,7 +16,7 @@ from app.adapters.eventbridge_event_publisher import EventBridgeEventPublisher
 from app.domain import events
 from app.domain.model import Product
 from local_api.event_pipeline import LocalEventBus
-from local_api.event_schemas import main, render
+from tools.apidocs.event_schemas import main, render
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_DIR = PROJECT_ROOT / "docs" / "events"

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from openapi_spec_validator import validate
 
-from app.entrypoints.api.openapi import openapi_document
+from tools.apidocs.openapi import openapi_document
 
 GATEWAY_STATUSES = {"403", "429", "500", "502", "503", "504"}
 

@@ -1,7 +1,7 @@
 """The published event contract: one JSON Schema (draft 4) per ``detail-type``, generated from the
 domain's event classes (``app.domain.events``) and wrapped in the envelope EventBridge delivers.
 
-``python -m local_api.event_schemas [DIR]`` writes ``DIR/<DetailType>.schema.json`` (``make
+``python -m tools.apidocs.event_schemas [DIR]`` writes ``DIR/<DetailType>.schema.json`` (``make
 event-schemas``); ``--check`` exits 1 when a committed file is stale instead of writing. The stack
 registers the same files in its EventBridge schema registry (draft 4 is the JSON Schema version
 the registry accepts).
@@ -74,7 +74,9 @@ def render(detail_type: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Write (or with --check, verify) the committed schema files."""
-    parser = argparse.ArgumentParser(prog="python -m local_api.event_schemas", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.apidocs.event_schemas", description=__doc__
+    )
     parser.add_argument("directory", nargs="?", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--check", action="store_true", help="fail if a file is stale")
     args = parser.parse_args(argv)

@@ -1,28 +1,34 @@
-"""The OpenAPI 3.1 document of the API, generated from the resolver (build time only).
+"""The OpenAPI 3.1 document of the API (build time only).
 
-``make openapi`` writes it to ``docs/openapi.json`` (through ``local_api.openapi``); nothing here
-runs inside the Lambda, so the handler never imports this module.
+``python -m tools.apidocs.openapi [PATH]`` writes it (``make openapi``, to ``docs/openapi.json``);
+``--check`` exits 1 when the file on disk is stale instead of writing it. Nothing here runs inside
+the Lambda function; the local API serves the committed file.
 
-Powertools generates the paths, bodies and schemas from the routes and the pydantic models in
-``schemas``. This module adds what the resolver cannot know: the answers API Gateway gives before
-the function runs (403, 413, 429, 502/504), the headers the response builders in ``routes`` always
+Powertools generates the paths, bodies and schemas from the documented routes (``operations``)
+and the pydantic models in ``schemas``. This module adds what the resolver cannot know: the
+answers API Gateway gives before the function runs (403, 413, 429, 502/504,
+``gateway_responses``), the headers the response builders always
 set (``ETag``, ``Location``, ``Retry-After``), the query and header parameters the routes read
 themselves, the SigV4 security scheme and the servers.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
-from typing import Any, cast
+import sys
+from pathlib import Path
+from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler.openapi.models import APIKey, Server
 from pydantic import BaseModel
 
 from app import contract
-from app.domain import model
-from app.domain.ports import ProductRepository
-from app.entrypoints.api import messages, routes, schemas
-from app.entrypoints.api.routes import JSON_MEDIA_TYPE, SCHEMA_REFERENCE_PREFIX
+from app.entrypoints.api.responses import JSON_MEDIA_TYPE
+from tools.apidocs import schemas
+from tools.apidocs.gateway_responses import GATEWAY_RESPONSES, PAYLOAD_TOO_LARGE
+from tools.apidocs.operations import SCHEMA_REFERENCE_PREFIX, documented_resolver
+from tools.apidocs.parameters import add_parameters, document_idempotent_create
 
 OPERATIONS_TAG = "products"
 # Where the deployed API lives: API Gateway's default endpoint, with the stage as the base path.
@@ -37,81 +43,11 @@ DEPLOYED_SERVER: dict[str, Any] = {
 }
 LOCAL_SERVER: dict[str, Any] = {"url": "http://127.0.0.1:3000", "description": "`make run`"}
 
-_ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorResponse"}
 _VERSION_ETAG = {
     "description": "The product's version as a strong entity tag, for If-Match",
     "required": True,
     "schema": {"type": "string", "pattern": '^"[1-9][0-9]*"$', "examples": ['"2"']},
 }
-_PRODUCT_ID = {
-    "type": "string",
-    "format": "uuid",
-    "examples": ["3f1c7c7e-4b7a-4e8b-9b1a-0c2d3e4f5a6b"],
-}
-# Plain text, no angle brackets: Swagger UI renders descriptions as Markdown (HTML included).
-_IF_MATCH = {
-    "name": "If-Match",
-    "in": "header",
-    "required": False,
-    "description": (
-        'Optimistic locking: the ETag of the version you read, such as "3" (with the quotes); '
-        "the write fails with 412 if the product has moved on. * or no header: any version."
-    ),
-    "schema": {"type": "string", "pattern": '^(\\*|"[1-9][0-9]{0,17}")$', "examples": ['"3"']},
-}
-
-
-def _error(description: str, **examples: str) -> dict[str, Any]:
-    """A response with the JSON error body; each example is a ``message``."""
-    content = {
-        "schema": _ERROR_SCHEMA,
-        "examples": {name: {"value": {"message": text}} for name, text in examples.items()},
-    }
-    return {"description": description, "content": {JSON_MEDIA_TYPE: content}}
-
-
-# What API Gateway answers itself, before (or instead of) the function: every operation.
-_GATEWAY_RESPONSES: dict[str, dict[str, Any]] = {
-    "403": {
-        **_error(
-            "Not authorised by API Gateway: no SigV4 signature (also any undefined route), an"
-            " unknown key or session token, or a signature that does not match the request",
-            unsigned="Missing Authentication Token",
-            unknown_key="The security token included in the request is invalid.",
-            bad_signature=(
-                "The request signature we calculated does not match the signature you provided."
-                " Check your AWS Secret Access Key and signing method."
-            ),
-        ),
-        "headers": {
-            "x-amzn-ErrorType": {
-                "description": "API Gateway's error type",
-                "schema": {"type": "string", "examples": ["MissingAuthenticationTokenException"]},
-            }
-        },
-    },
-    "429": _error("Throttled by the stage's rate limit", throttled="Too Many Requests"),
-    "500": _error("A bug: details only in the logs", bug="Internal server error"),
-    "502": _error("The function failed (API Gateway's answer)", bad="Internal server error"),
-    "503": {
-        **_error(
-            "The product store is throttled or unavailable; retry after Retry-After seconds",
-            unavailable="Service temporarily unavailable, retry later",
-        ),
-        "headers": {
-            "Retry-After": {
-                "description": "Seconds to wait before retrying",
-                "required": True,
-                "schema": {"type": "integer", "minimum": 0, "examples": [1]},
-            }
-        },
-    },
-    "504": _error(
-        "The function timed out (API Gateway's answer)", timeout="Endpoint request timed out"
-    ),
-}
-# Only requests with a body can exceed API Gateway's 10 MB payload quota.
-_PAYLOAD_TOO_LARGE = {"413": _error("Request body over 10 MB", too_large="Request Too Long")}
 
 
 def openapi_document(servers: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -120,15 +56,7 @@ def openapi_document(servers: list[dict[str, Any]] | None = None) -> dict[str, A
     ``servers`` defaults to the deployed API (stage as base path) and ``make run``'s address; the
     local server passes its own address instead.
     """
-    # Imported here: the OpenAPI models cost cold-start time; only this build-time tool needs them.
-    from aws_lambda_powertools.event_handler.openapi.models import APIKey, Server
-
-    # The routes are only inspected, never called, so no repository is needed.
-    resolver = routes.build_resolver(
-        cast(ProductRepository, None),
-        logger=Logger(service=contract.SERVICE_NAME),
-        metrics=Metrics(namespace=contract.METRICS_NAMESPACE, service=contract.SERVICE_NAME),
-    )
+    resolver = documented_resolver()
     document: dict[str, Any] = json.loads(
         resolver.get_openapi_json_schema(
             title="Products API",
@@ -162,9 +90,9 @@ def openapi_document(servers: list[dict[str, Any]] | None = None) -> dict[str, A
     )
     _add_response_bodies(document)
     _add_request_bodies(document)
-    _add_parameters(document)
+    add_parameters(document)
     _describe_responses(document)
-    _document_idempotent_create(document["paths"]["/products"]["post"])
+    document_idempotent_create(document["paths"]["/products"]["post"])
     _name_operations_and_link_them(document)
     _tag_operations(document)
     _drop_unreferenced_schemas(document)
@@ -209,47 +137,6 @@ def _add_request_bodies(document: dict[str, Any]) -> None:
         }
 
 
-def _add_parameters(document: dict[str, Any]) -> None:
-    document["paths"]["/products"]["get"]["parameters"] = [
-        {
-            "name": "pageSize",
-            "in": "query",
-            "required": False,
-            "description": "Products per page",
-            "schema": {
-                "type": "integer",
-                "minimum": model.PAGE_SIZE_MIN,
-                "maximum": model.PAGE_SIZE_MAX,
-                "default": model.PAGE_SIZE_DEFAULT,
-                "examples": [10],
-            },
-        },
-        {
-            "name": "nextToken",
-            "in": "query",
-            "required": False,
-            "description": "The nextToken of the previous page, exactly as received",
-            "schema": {"type": "string", "pattern": messages.NEXT_PAGE_PATTERN},
-        },
-    ]
-    for method in ("put", "delete"):
-        operation = document["paths"]["/products/{product_id}"][method]
-        operation.setdefault("parameters", []).append(dict(_IF_MATCH))
-    # Name the path parameter as API Gateway's resource does.
-    document["paths"][f"/products/{{{contract.PRODUCT_ID_PARAMETER}}}"] = document["paths"].pop(
-        "/products/{product_id}"
-    )
-    for operations in document["paths"].values():
-        for operation in operations.values():
-            for parameter in operation.get("parameters", []):
-                if parameter["name"] == "product_id":
-                    parameter.update(
-                        name=contract.PRODUCT_ID_PARAMETER,
-                        description="The product's id (ids the API never issued: 404)",
-                        schema=dict(_PRODUCT_ID),
-                    )
-
-
 def _describe_responses(document: dict[str, Any]) -> None:
     product_ref = "#/components/schemas/ProductResponse"
     for operations in document["paths"].values():
@@ -276,10 +163,10 @@ def _describe_responses(document: dict[str, Any]) -> None:
                         "examples": ["/products/3f1c7c7e-4b7a-4e8b-9b1a-0c2d3e4f5a6b"],
                     },
                 }
-            for status, response in _GATEWAY_RESPONSES.items():
+            for status, response in GATEWAY_RESPONSES.items():
                 responses[status] = json.loads(json.dumps(response))
             if "requestBody" in operation:
-                responses.update(json.loads(json.dumps(_PAYLOAD_TOO_LARGE)))
+                responses.update(json.loads(json.dumps(PAYLOAD_TOO_LARGE)))
             operation["responses"] = dict(sorted(responses.items()))
 
 
@@ -342,27 +229,35 @@ def _drop_unreferenced_schemas(document: dict[str, Any]) -> None:
         del schemas_section[name]
 
 
-def _document_idempotent_create(operation: dict[str, Any]) -> None:
-    """``Idempotency-Key`` on ``POST /products``: the header, the replay header and the 422."""
-    operation.setdefault("parameters", []).append(
-        {
-            "name": contract.IDEMPOTENCY_KEY_HEADER,
-            "in": "header",
-            "required": False,
-            "description": (
-                "Makes retries safe: a repeat by the same caller with the same key and the same "
-                "JSON body creates nothing and answers 201 with the product as it is now (and "
-                f"{contract.IDEMPOTENT_REPLAYED_HEADER}: true); the key with another body is a "
-                "422. Remembered as long as the product it created exists."
-            ),
-            "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
-        }
-    )
-    operation["responses"]["201"].setdefault("headers", {})[contract.IDEMPOTENT_REPLAYED_HEADER] = {
-        "description": "true when an earlier request with the same Idempotency-Key created it",
-        "schema": {"type": "string", "enum": ["true"]},
-    }
-    operation["responses"]["422"] = {
-        "description": "Idempotency-Key already used for another request; nothing written",
-        "content": {JSON_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
-    }
+DEFAULT_PATH = Path("docs/openapi.json")
+
+
+def render_document(server_url: str | None = None) -> str:
+    """The OpenAPI 3.1 document as committed (pretty JSON, sorted keys, trailing newline); with
+    ``server_url``, the document a server at that address serves (its only ``servers`` entry)."""
+    servers = [{"url": server_url, "description": "This local API"}] if server_url else None
+    document = openapi_document(servers)
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write (or with --check, verify) the committed OpenAPI document."""
+    parser = argparse.ArgumentParser(prog="python -m tools.apidocs.openapi", description=__doc__)
+    parser.add_argument("path", nargs="?", type=Path, default=DEFAULT_PATH)
+    parser.add_argument("--check", action="store_true", help="fail if the file is stale")
+    args = parser.parse_args(argv)
+    document = render_document()
+    if args.check:
+        current = args.path.read_text(encoding="utf-8") if args.path.exists() else ""
+        if current != document:
+            print(f"{args.path} is stale: run `make openapi`", file=sys.stderr)
+            return 1
+        return 0
+    args.path.parent.mkdir(parents=True, exist_ok=True)
+    args.path.write_text(document, encoding="utf-8")
+    print(f"wrote {args.path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,9 +1,9 @@
 """The request and response bodies as pydantic models: what the OpenAPI document shows.
 
 Build-time only, like ``openapi``: the function never imports pydantic. Requests are read by
-``messages`` (standard library, on every request's path); ``tests/unit/test_request_bodies.py``
-checks that ``messages`` accepts and rejects exactly the bodies these models do, with the same
-errors, and ``messages.product_json`` writes exactly ``ProductResponse``.
+``app.entrypoints.api.request_bodies`` (standard library, on every request's path);
+``tests/unit/test_request_bodies.py`` checks that the readers accept and refuse exactly what the
+published JSON Schema does, and that ``messages.product_json`` writes exactly ``ProductResponse``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.domain import model
-from app.entrypoints.api.messages import MAX_FIELD_ERRORS, NAME_IS_NULL, NEXT_PAGE_PATTERN
+from app.entrypoints.api import request_rules as rules
+from app.entrypoints.api.messages import MAX_FIELD_ERRORS
+from app.entrypoints.api.request_rules import NAME_IS_NULL
 
 _NAME_DOC = f"Trimmed; 1..{model.NAME_MAX_LENGTH} characters; no control characters."
 _DESCRIPTION_DOC = (
@@ -43,7 +45,7 @@ def _update_name_schema(schema: dict[str, Any]) -> None:
 def _page_token_schema(schema: dict[str, Any]) -> None:
     """A page token is absent on the last page, never null; URL-safe base64 without padding."""
     _string_not_null(schema)
-    schema["pattern"] = NEXT_PAGE_PATTERN
+    schema.update(rules.PAGE_TOKEN.schema())
 
 
 class CreateProductRequest(BaseModel):

@@ -1,4 +1,4 @@
-"""Realistic API Gateway REST proxy events and Lambda contexts, as AWS sends them.
+"""Realistic API Gateway REST proxy events, as AWS sends them (tests and benchmarks use these).
 
 This module deliberately duplicates what ``local_api/proxy_events.py`` does for the local
 gateway and imports nothing from it: the handler tests build events from AWS's documented format
@@ -12,31 +12,13 @@ import base64
 import json
 import time
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
+
+from tests.support.lambda_context import ACCOUNT_ID
 
 STAGE = "prod"
-ACCOUNT_ID = "123456789012"
-
-
-@dataclass
-class FakeLambdaContext:
-    """The attributes of the Lambda context object that Powertools reads."""
-
-    function_name: str = "products-api-test"
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 256
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    log_group_name: str = "/aws/lambda/products-api-test"
-    log_stream_name: str = "2026/11/22/[$LATEST]0123456789abcdef"
-
-    @property
-    def invoked_function_arn(self) -> str:
-        return f"arn:aws:lambda:us-east-1:{ACCOUNT_ID}:function:{self.function_name}"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
 
 
 def _resource_for(path: str) -> tuple[str, dict[str, str] | None]:
@@ -53,7 +35,7 @@ def rest_event(
     body: Any = None,
     raw_body: str | None = None,
     headers: dict[str, str] | None = None,
-    query: str = "",
+    query: str | Mapping[str, str] = "",
     is_base64_encoded: bool = False,
 ) -> dict[str, Any]:
     """An API Gateway REST (v1) Lambda proxy event; ``body`` is JSON-encoded unless ``raw_body``."""
@@ -71,6 +53,8 @@ def rest_event(
         raw_body = json.dumps(body)
     if is_base64_encoded and raw_body is not None:
         raw_body = base64.b64encode(raw_body.encode()).decode()
+    if not isinstance(query, str):
+        query = urlencode(query)
     multi_query = parse_qs(query, keep_blank_values=True) if query else None
     resource, path_parameters = _resource_for(path)
     request_id = str(uuid.uuid4())

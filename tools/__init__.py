@@ -1,0 +1,1 @@
+"""Build-time tooling: nothing here is part of the Lambda functions."""
