@@ -4,26 +4,22 @@ stand-in for the EventBridge bus.
 :class:`StreamPoller` plays Lambda's event source mapping: it reads the table's stream (moto and
 DynamoDB Local both implement DynamoDB Streams) and hands the records, shaped as Lambda delivers
 them, to the same handler the stack deploys (``app.entrypoints.stream.handler.build_handler``).
-That handler publishes through the real EventBridge adapter to :class:`LocalEventBus`, which
-answers ``PutEvents`` like EventBridge, prints each event as one JSON line and keeps it for
-``GET /_local/events`` in the shape EventBridge delivers to a rule's target.
+That handler publishes through the real EventBridge adapter to the stand-in bus of
+``local_api/local_event_bus.py``.
 """
 
 from __future__ import annotations
 
-import collections
 import contextlib
-import json
 import logging
 import threading
-import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime, timezone
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 from app import contract
 from local_api.lambda_context import LambdaContext
-from local_api.local_account import ACCOUNT_ID
+from local_api.local_event_bus import LocalEventBus
 
 logger = logging.getLogger("local_api")
 
@@ -34,61 +30,12 @@ STREAM_FUNCTION_NAME = "products-api-stream-local"
 # id, and the API's warnings with the stream function's name. Deployed, each has its own process.
 STREAM_SERVICE_NAME = f"{contract.SERVICE_NAME}-stream"
 POLL_SECONDS = 0.25
-MAX_KEPT_EVENTS = 10_000  # a long local session must not grow without bound; the oldest go first
 NEW_AND_OLD_IMAGES = "NEW_AND_OLD_IMAGES"
 StreamHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 class StreamUnavailable(RuntimeError):
     """The table has no usable stream (and may not be given one); the message says why."""
-
-
-class LocalEventBus:
-    """Answers ``PutEvents`` like an EventBridge bus with one catch-all rule: every accepted
-    entry becomes the event EventBridge would deliver (version, id, detail-type, source,
-    account, time, region, resources, detail)."""
-
-    def __init__(self, region: str, *, echo: Callable[[str], None] | None = None) -> None:
-        self._region = region
-        self._echo = echo
-        self._events: collections.deque[dict[str, Any]] = collections.deque(maxlen=MAX_KEPT_EVENTS)
-        self._lock = threading.Lock()
-
-    def put_events(self, *, Entries: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
-        """EventBridge ``PutEvents``: accept every entry, give it a fresh id, deliver it."""
-        results = []
-        for entry in Entries:
-            event = self._delivered(entry)
-            with self._lock:
-                self._events.append(event)
-            if self._echo is not None:
-                self._echo(json.dumps(event, separators=(",", ":")))
-            results.append({"EventId": event["id"]})
-        return {"FailedEntryCount": 0, "Entries": results}
-
-    def events(self) -> list[dict[str, Any]]:
-        """What the bus delivered, oldest first."""
-        with self._lock:
-            return list(self._events)
-
-    def _delivered(self, entry: Mapping[str, Any]) -> dict[str, Any]:
-        moment = entry.get("Time") or datetime.now(timezone.utc)
-        return {
-            "version": "0",
-            "id": str(uuid.uuid4()),  # EventBridge assigns a new id on every PutEvents
-            "detail-type": entry["DetailType"],
-            "source": entry["Source"],
-            "account": ACCOUNT_ID,
-            "time": moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "region": self._region,
-            "resources": list(entry.get("Resources", [])),
-            "detail": json.loads(entry["Detail"]),
-        }
-
-
-def events_page_body(bus: LocalEventBus) -> bytes:
-    """The body of ``GET /_local/events``: ``{"events": [...]}``, oldest first."""
-    return json.dumps({"events": bus.events()}).encode()
 
 
 def enable_stream(client: Any, table_name: str, *, may_change_table: bool) -> str:

@@ -141,7 +141,8 @@ def domain_events(
     yields the line that tells the developer so (or why events are off)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from local_api.event_pipeline import StreamUnavailable, events_page_body, local_pipeline
+    from local_api.event_pipeline import StreamUnavailable, local_pipeline
+    from local_api.local_event_bus import events_page_body
 
     try:
         poller, bus = local_pipeline(

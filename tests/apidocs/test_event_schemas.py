@@ -15,7 +15,7 @@ from app import contract
 from app.adapters.eventbridge_event_publisher import EventBridgeEventPublisher
 from app.domain import events
 from app.domain.model import Product
-from local_api.event_pipeline import LocalEventBus
+from local_api.local_event_bus import LocalEventBus
 from tools.apidocs.event_schemas import main, render
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

@@ -23,10 +23,10 @@ from app.domain.model import Origin, Product, ProductChanges, format_timestamp
 from local_api.event_pipeline import (
     STREAM_FUNCTION_NAME,
     STREAM_SERVICE_NAME,
-    LocalEventBus,
     StreamPoller,
     local_pipeline,
 )
+from local_api.local_event_bus import LocalEventBus
 from local_api.storage import ensure_table
 from tests.support.dynamodb_local import dynamodb_local
 
