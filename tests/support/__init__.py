@@ -5,6 +5,11 @@ conftest. Its helpers assert, so pytest is told to rewrite their asserts (which 
 test modules otherwise) before any of them is imported.
 """
 
-import pytest
+import sys
 
-pytest.register_assert_rewrite("tests.support.lambda_api")
+# Only under pytest: the benchmarks import this package's event builder too, in interpreters that
+# have no pytest (the Lambda package set) or must not pay for importing it (cold-start probes).
+if "pytest" in sys.modules:
+    import pytest
+
+    pytest.register_assert_rewrite("tests.support.lambda_api")
