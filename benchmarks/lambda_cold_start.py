@@ -149,7 +149,7 @@ def _seed(endpoint: str) -> str:
         # The seeding request's log lines are not the benchmark's output.
         with contextlib.redirect_stdout(io.StringIO()):
             created = handler(
-                workload.rest_event("POST", "/products", {"name": "cold start"}),
+                workload.rest_event("POST", "/products", body={"name": "cold start"}),
                 workload.LambdaContext(),  # type: ignore[arg-type]
             )
     finally:
