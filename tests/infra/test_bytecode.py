@@ -66,7 +66,8 @@ def test_every_module_of_both_assets_has_unchecked_hash_bytecode_of_the_runtime(
     assert int.from_bytes(magic[:2], "little") == 3627  # CPython 3.14's magic number
     for folder in (assets.task, assets.layer):
         files = compiled_files(folder, CACHE_TAG)
-        assert len(files) > (10 if folder == assets.task else 500), folder
+        # Sanity: these are the real assets, not empty folders (the layer has hundreds of modules).
+        assert len(files) > (10 if folder == assets.task else 300), folder
         missing = sorted(str(py) for py, pyc in files.items() if pyc is None)
         assert not missing, f"{len(missing)} modules without bytecode, e.g. {missing[:3]}"
         for pyc in files.values():
