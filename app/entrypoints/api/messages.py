@@ -134,7 +134,7 @@ def parse_page_size(raw: str | None) -> int:
     return int(raw)
 
 
-# Tokens are not signed: any well-formed token names a position to continue from (see README).
+# Tokens are not signed: any well-formed token names a position to continue from (docs/api.md).
 _MALFORMED_NEXT_PAGE = f"{rules.PAGE_TOKEN_PARAMETER} {rules.PAGE_TOKEN.problem}"
 
 
