@@ -15,7 +15,7 @@ from tests.support.lambda_api import ApiClient, ApiResponse
 from tests.support.lambda_context import FakeLambdaContext
 from tests.support.rest_events import rest_event
 
-LOG_BYTES_PER_REQUEST = 400  # issue #11: successful requests log at most this much
+LOG_BYTES_PER_REQUEST = 400  # the log budget: a successful request logs at most this much
 
 
 def _lines(output: str) -> list[dict[str, Any]]:
