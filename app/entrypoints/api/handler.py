@@ -178,12 +178,17 @@ def create_dynamodb_client() -> DynamoDBClient:
     return cast("DynamoDBClient", client)
 
 
+def initialising_for_snapshot() -> bool:
+    """Whether Lambda runs this init for a SnapStart snapshot (its documented variable)."""
+    return os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == SNAP_START
+
+
 @functools.cache
 def build_handler_from_environment() -> ApiHandler:
     """The production object graph (built once per container): settings from the environment."""
     settings = Settings.from_environment()
     client = create_dynamodb_client()
-    if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == SNAP_START:
+    if initialising_for_snapshot():
         warm_up_client(client, settings.table_name)
     repository = DynamoDBProductRepository(client, settings.table_name)
     return build_handler(
@@ -225,5 +230,5 @@ def warm_up_client(client: DynamoDBClient, table_name: str) -> None:
 # SnapStart: init runs once per published version and later cold starts restore its snapshot, so
 # the graph is built (and the client warmed) now. Ids stay unique after restores: they come from
 # uuid4 (os.urandom), not from a seeded generator the snapshot would copy.
-if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == SNAP_START:
+if initialising_for_snapshot():
     build_handler_from_environment()
