@@ -100,6 +100,9 @@ class StackConfig(BaseModel):
     api_gateway_cloud_watch_role: bool = True
     # Set: an API resource policy denies calls from any other address (IPv4/IPv6 CIDR blocks).
     allowed_source_cidrs: list[str] | None = None
+    # A stage other than dev refuses to synthesise Lambda assets without the runtime's bytecode
+    # (every cold start would compile every module); true accepts that (infra/bytecode.py).
+    allow_missing_bytecode: bool = False
 
     @field_validator("alarm_email", "web_acl_arn", "account", "region", mode="before")
     @classmethod

@@ -29,6 +29,7 @@ from tools.apidocs import schemas
 from tools.apidocs.gateway_responses import GATEWAY_RESPONSES, PAYLOAD_TOO_LARGE
 from tools.apidocs.operations import SCHEMA_REFERENCE_PREFIX, documented_resolver
 from tools.apidocs.parameters import add_parameters, document_idempotent_create
+from tools.releases.versions import project_version
 
 OPERATIONS_TAG = "products"
 # Where the deployed API lives: API Gateway's default endpoint, with the stage as the base path.
@@ -60,7 +61,7 @@ def openapi_document(servers: list[dict[str, Any]] | None = None) -> dict[str, A
     document: dict[str, Any] = json.loads(
         resolver.get_openapi_json_schema(
             title="Products API",
-            version="1.0.0",
+            version=str(project_version()),
             description=(
                 "CRUD API for products. Every operation requires an AWS Signature Version 4"
                 " (service execute-api) from an IAM principal allowed to invoke the API."
