@@ -80,7 +80,7 @@ PY_SOURCES := app infra tests local_api products_client benchmarks tools simple-
 # or REQUIRE_ALL_TESTS=1, as .ci/run sets) a missing interpreter fails the run instead.
 # The runtime tests' packages: poetry.lock's runtime set and test tools (hash-checked), in a
 # virtualenv of that interpreter (build/py314-env), or beside it for the Debian root's interpreter.
-LAMBDA_PYTHON_TOOL := $(PYTHON) -m tools.lambda_python
+LAMBDA_PYTHON_TOOL := $(VENV)/bin/python -m tools.lambda_python
 PY314_ROOT := build/py314-root
 RUNTIME_ENV := build/py314-env
 RUNTIME_REQUIREMENTS := build/py314-requirements.txt
@@ -182,12 +182,12 @@ $(VENV)/.installed-browser: $(VENV)/.installed
 	@touch $@
 
 test-browser: install $(VENV)/.installed-browser $(DOCS_PAGE_ASSETS) ## Drive /docs in headless Chromium or Chrome (CHROMIUM=...): signed create/get/update/list/delete
-	@browser=$$($(PYTHON) -m tools.browser locate --install --require in-ci) || exit 1; \
+	@browser=$$($(VENV)/bin/python -m tools.browser locate --install --require in-ci) || exit 1; \
 	if [[ -n $$browser ]]; then \
 		echo "CHROMIUM=$$browser $(RUN) pytest tests/browser -p no:cacheprovider $(PYTEST_ARGS)"; \
 		CHROMIUM=$$browser $(RUN) pytest tests/browser -p no:cacheprovider $(PYTEST_ARGS); \
 	else \
-		$(PYTHON) -m tools.browser skipped; \
+		$(VENV)/bin/python -m tools.browser skipped; \
 	fi
 
 # A copy of the committed tree with nothing installed, `make run` in it on a free port, then every

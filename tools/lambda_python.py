@@ -8,7 +8,7 @@ Where none is found and the machine can build that root (root on Debian: ``deboo
 the caller prints one line saying which tests did not run and how to get them, unless the run
 must be complete (CI), where a missing interpreter fails it.
 
-Standard library only: make runs it with the machine's Python, before any virtualenv exists.
+Standard library only (make runs it with the project virtualenv's Python, whose pip it uses).
 
     python3 -m tools.lambda_python locate [--build] [--require always|in-ci|never]
     python3 -m tools.lambda_python prepare PYTHON REQUIREMENTS ENV_DIR
