@@ -20,12 +20,14 @@ import pytest
 
 from infra.application import PROJECT_ROOT, build_app
 from infra.bytecode import (
+    ALLOW_MISSING_BYTECODE,
     Compiler,
     MissingBytecode,
     assets_compiler,
     compiled_files,
     find_compiler,
 )
+from infra.config import StackConfig, context_keys
 from infra.stack import RUNTIME
 from tests.infra.conftest import cdk_json_context
 from tests.support.lambda_assets import (
@@ -152,6 +154,11 @@ def test_without_a_runtime_python_other_stages_fail_in_one_line_naming_the_fix(
     assert "\n" not in message
     assert f"stage {stage!r}" in message
     assert "LAMBDA_PYTHON=" in message and "-c allowMissingBytecode=true" in message
+
+
+def test_the_setting_the_error_names_is_a_stage_option() -> None:
+    assert ALLOW_MISSING_BYTECODE in context_keys()
+    assert StackConfig.from_mapping({ALLOW_MISSING_BYTECODE: "true"}).allow_missing_bytecode
 
 
 def test_the_explicit_setting_accepts_sources_only_with_the_warning(
