@@ -127,8 +127,8 @@ def assets_compiler(
     if compiler is not None:
         return compiler
     where = (
-        f"set {LAMBDA_PYTHON_VARIABLE}=/path/to/python{python_version}, put "
-        f"python{python_version} on PATH or run `make python314`"
+        f"set {LAMBDA_PYTHON_VARIABLE}=/path/to/python{python_version} or put "
+        f"python{python_version} on PATH (make builds one as root on Debian)"
     )
     if stage in SOURCES_ONLY_STAGES or allow_missing:
         print(
