@@ -32,7 +32,7 @@ MACOS_BUNDLES = (
 )
 HOW_TO_GET_IT = (
     f"install Chromium or Google Chrome, or set {BROWSER_VARIABLE}=/path/to/chromium "
-    "(docs/development.md, Tests)"
+    "(docs/development.md, make test-browser)"
 )
 
 
