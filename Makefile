@@ -118,7 +118,7 @@ test-runtime: install $(RUNTIME_REQUIREMENTS) ## tests/unit on Python 3.14, the 
 	echo "$(RUNTIME_ENV)/bin/python -m pytest $(RUNTIME_TESTS) $(PYTEST_ARGS)  # $$interpreter, $$($$runtime -V)" && \
 	$$runtime -m pytest -p no:cacheprovider $(RUNTIME_TESTS) $(PYTEST_ARGS)
 
-lint: install install-node $(VENV)/.installed-browser ## black --check, isort --check, flake8, mypy --strict, bandit, actionlint, then synth (cdk-nag, cfn-lint) and checkov
+lint: install install-node $(VENV)/.installed-browser ## black --check, isort --check, flake8, mypy --strict, lint-imports, bandit, actionlint, API compatibility (compat), then synth (cdk-nag, cfn-lint) and checkov
 	$(RUN) black --check $(PY_SOURCES)
 	$(RUN) isort --check-only $(PY_SOURCES)
 	$(RUN) flake8 $(PY_SOURCES)
