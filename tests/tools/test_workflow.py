@@ -9,7 +9,8 @@ import re
 import subprocess  # nosec B404
 from typing import Any
 
-import yaml
+# PyYAML comes with the dev tools (cfn-lint, schemathesis, moto); it ships no type hints.
+import yaml  # type: ignore[import-untyped]
 
 from tools.lambda_python import PYTHON_VERSION
 from tools.releases.versions import PROJECT_ROOT
