@@ -40,12 +40,12 @@ class BrowserError(RuntimeError):
     """No browser where one is required; the message is the one line to print."""
 
 
-def candidates(environ: dict[str, str]) -> list[str]:
+def candidates(environ: dict[str, str], bundles: tuple[str, ...] = MACOS_BUNDLES) -> list[str]:
     """Executables to try, in order (not yet checked)."""
     found = [environ[BROWSER_VARIABLE]] if environ.get(BROWSER_VARIABLE) else []
     path = environ.get("PATH", os.defpath)
     found += [hit for name in NAMES if (hit := shutil.which(name, path=path))]
-    found += [bundle for bundle in MACOS_BUNDLES if Path(bundle).is_file()]
+    found += [bundle for bundle in bundles if Path(bundle).is_file()]
     return found
 
 
@@ -82,9 +82,16 @@ def install_debian_chromium() -> bool:
     return result.returncode == 0
 
 
-def locate(environ: dict[str, str], *, install: bool, required: bool) -> str | None:
-    """The browser's path; None when there is none and none is required."""
-    for executable in candidates(environ):
+def locate(
+    environ: dict[str, str],
+    *,
+    install: bool,
+    required: bool,
+    bundles: tuple[str, ...] = MACOS_BUNDLES,
+) -> str | None:
+    """The browser's path; None when there is none and none is required. ``bundles``: the
+    application bundles to look at besides ``PATH`` (macOS)."""
+    for executable in candidates(environ, bundles):
         if runs(executable):
             return executable
         print(f"test-browser: {executable} does not run as a browser", file=sys.stderr)

@@ -22,10 +22,10 @@ def test_chromium_variable_first_then_the_usual_names_on_path(tmp_path: Path) ->
     chosen = browser(tmp_path / "opt" / "my-chromium")
     path = str(chrome.parent)
 
-    assert locate({"PATH": path, "CHROMIUM": str(chosen)}, install=False, required=True) == str(
-        chosen
-    )
-    assert locate({"PATH": path}, install=False, required=True) == str(chrome)
+    assert locate(
+        {"PATH": path, "CHROMIUM": str(chosen)}, install=False, required=True, bundles=()
+    ) == str(chosen)
+    assert locate({"PATH": path}, install=False, required=True, bundles=()) == str(chrome)
 
 
 def test_a_stub_that_does_not_run_is_named_and_skipped(
@@ -37,16 +37,16 @@ def test_a_stub_that_does_not_run_is_named_and_skipped(
     )
     real = browser(tmp_path / "bin" / "chrome", "Google Chrome 131")
 
-    assert locate({"PATH": str(stub.parent)}, install=False, required=True) == str(real)
+    assert locate({"PATH": str(stub.parent)}, install=False, required=True, bundles=()) == str(real)
     assert f"{stub} does not run as a browser" in capsys.readouterr().err
 
 
 def test_without_one_a_run_continues_or_fails_in_one_line(tmp_path: Path) -> None:
     empty = {"PATH": str(tmp_path)}
 
-    assert locate(empty, install=False, required=False) is None
+    assert locate(empty, install=False, required=False, bundles=()) is None
     with pytest.raises(BrowserError) as failed:
-        locate(empty, install=False, required=True)
+        locate(empty, install=False, required=True, bundles=())
     for line in (str(failed.value), skipped_notice()):
         assert "\n" not in line
         assert "CHROMIUM=/path/to/chromium" in line
