@@ -14,36 +14,21 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.domain import model
 from app.domain.model import Product, format_timestamp
 
 # Event ids are UUIDv5 names in this namespace, so anyone can recompute them (tests pin them).
 EVENT_ID_NAMESPACE = uuid.UUID("5d0b7f0e-2c4e-4d8e-9c61-7a3f0d6f4b21")
-# Fields every update changes; listing them in changedFields would tell consumers nothing.
-_BOOKKEEPING_FIELDS = frozenset({"version", "lastUpdateDate"})
+# changedFields lists the fields clients set: the server's change on every update (version, last
+# update) or never (id, creation date), so listing them would tell consumers nothing.
+_CLIENT_FIELDS = tuple(
+    declared.json_name for declared in model.PRODUCT_FIELDS if declared.client_sets
+)
 
 
-@dataclass(frozen=True)
-class ProductSnapshot:
-    """The public product JSON, exactly as ``GET /products/{id}`` returns it."""
-
-    id: str
-    name: str
-    description: str | None
-    createDate: str
-    lastUpdateDate: str
-    version: int
-
-    @classmethod
-    def of(cls, product: Product) -> ProductSnapshot:
-        """The snapshot of ``product``."""
-        return cls(
-            id=product.product_id,
-            name=product.name,
-            description=product.description,
-            createDate=format_timestamp(product.create_date),
-            lastUpdateDate=format_timestamp(product.last_update_date),
-            version=product.version,
-        )
+# The public product JSON, exactly as ``GET /products/{id}`` returns it (:func:`model.json_values`):
+# each field under its JSON name. Its published schema is derived from the field declarations.
+ProductSnapshot = dict[str, object]
 
 
 @dataclass(frozen=True)
@@ -116,22 +101,18 @@ def event_for_change(
             productId=after.product_id,
             version=after.version,
             occurredAt=format_timestamp(after.last_update_date),
-            product=ProductSnapshot.of(after),
+            product=model.json_values(after),
         )
     if after is not None and before is not None:
-        old, new = ProductSnapshot.of(before), ProductSnapshot.of(after)
+        old, new = model.json_values(before), model.json_values(after)
         if old == new:
             return None
-        changed = sorted(
-            name
-            for name in vars(new)
-            if name not in _BOOKKEEPING_FIELDS and getattr(old, name) != getattr(new, name)
-        )
+        changed = sorted(name for name in _CLIENT_FIELDS if old[name] != new[name])
         return ProductUpdated(
             eventId=event_id("ProductUpdated", after.product_id, after.version),
             productId=after.product_id,
             version=after.version,
-            occurredAt=new.lastUpdateDate,
+            occurredAt=format_timestamp(after.last_update_date),
             product=new,
             changedFields=changed,
         )
@@ -142,6 +123,6 @@ def event_for_change(
             version=before.version,
             # Never before the last update: the store's clock may only keep whole seconds.
             occurredAt=format_timestamp(max(observed_at, before.last_update_date)),
-            product=ProductSnapshot.of(before),
+            product=model.json_values(before),
         )
     return None

@@ -96,7 +96,9 @@ def test_output_table_aligns_columns_and_shortens_long_names(
 
     lines = capsys.readouterr().out.splitlines()
     assert exit_code == 0
-    assert lines[0].split() == ["ID", "VERSION", "LAST", "UPDATE", "NAME", "DESCRIPTION"]
+    # One column per product field (text last), headed by its JSON name in words.
+    headings = ["ID", "CREATE", "DATE", "LAST", "UPDATE", "DATE", "VERSION", "NAME", "DESCRIPTION"]
+    assert lines[0].split() == headings
     assert lines[1].split("  ")[0] == LAMP["id"]
     assert lines[1].endswith("Desk lamp                       Warm white")
     assert "A chair with a remarkably l..." in lines[2]

@@ -84,7 +84,8 @@ def test_cors_preflight_allows_the_signing_headers(default_stack: Synthesised) -
 
 def test_lambda_may_be_invoked_only_by_this_api_per_method(default_stack: Synthesised) -> None:
     permissions = default_stack.resources("AWS::Lambda::Permission").values()
-    assert len(permissions) == 5  # one per CRUD method, no test-invoke permissions
+    # One per operation (method and resource), no test-invoke permissions.
+    assert len(permissions) == len(contract.OPERATIONS)
     for permission in permissions:
         properties = permission["Properties"]
         assert properties["Principal"] == "apigateway.amazonaws.com"
