@@ -201,6 +201,8 @@ def declared_fields(entity: type) -> tuple[FieldDeclaration, ...]:
     declarations = []
     for field in dataclasses.fields(entity):
         declaration: FieldDeclaration = field.metadata[DECLARATION]
+        if declaration.nullable and field.default is not None:
+            raise TypeError(f"{field.name} may be null: declare it with field(default=None, ...)")
         declarations.append(
             dataclasses.replace(
                 declaration, attribute=field.name, json_name=declaration.json_name or field.name

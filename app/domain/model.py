@@ -33,13 +33,14 @@ IDEMPOTENT_ID_NAMESPACE = uuid.UUID("2d02898d-f47c-4a8d-95d4-8652fbd77f73")
 _TIMESTAMP_SUMMARY = "ISO 8601 UTC with millisecond precision"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Product:
     """A product as stored; ``version`` starts at 1 and grows by one per update.
 
     Each field's declaration (``metadata``) is the one place that says what the field holds and
     who sets it: validation, the API's JSON, the stored item, events, the published schemas and
-    the client are all derived from it (:data:`PRODUCT_FIELDS`). To add a field, add a line here.
+    the client are all derived from it (:data:`PRODUCT_FIELDS`). To add a field, declare it here
+    (a field that may be null defaults to None, so products built without it stay valid).
     """
 
     # "id" in the API; not named id so it never shadows the builtin.
@@ -60,6 +61,7 @@ class Product:
         )
     )
     description: str | None = field(
+        default=None,
         metadata=fields.client_field(
             TextRule(
                 max_length=2000,
@@ -68,7 +70,7 @@ class Product:
             nullable=True,
             summary="A free text; several lines allowed",
             example="Warm white, 40 W equivalent",
-        )
+        ),
     )
     create_date: datetime = field(
         metadata=fields.server_field(

@@ -3,6 +3,7 @@ the pipeline publishes validate against them."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -61,8 +62,10 @@ def published(*changes: tuple[Product | None, Product | None]) -> list[dict[str,
 
 
 def test_published_events_validate_against_their_schema_and_no_other() -> None:
-    first = Product("p1", "Lamp", None, T0, T0, 1)
-    second = Product("p1", "Lamp", "Warm", T0, T0 + timedelta(seconds=1), 2)
+    first = Product(product_id="p1", name="Lamp", create_date=T0, last_update_date=T0, version=1)
+    second = dataclasses.replace(
+        first, description="Warm", last_update_date=T0 + timedelta(seconds=1), version=2
+    )
 
     delivered = published((None, first), (first, second), (second, None))
 

@@ -81,7 +81,14 @@ def origin() -> Origin:
 
 
 def product(name: str, description: str | None = None) -> Product:
-    return Product(str(uuid.uuid4()), name, description, T0, T0, 1)
+    return Product(
+        product_id=str(uuid.uuid4()),
+        name=name,
+        description=description,
+        create_date=T0,
+        last_update_date=T0,
+        version=1,
+    )
 
 
 def test_a_crud_sequence_yields_exactly_its_events_in_order(

@@ -45,7 +45,14 @@ def test_create_uses_injected_clock_and_id_and_trims_name(
         clock=lambda: T0,
         new_id=lambda: FIXED_ID,
     ).product
-    assert product == model.Product(FIXED_ID, "Lamp", "Warm\nlight", T0, T0, 1)
+    assert product == model.Product(
+        product_id=FIXED_ID,
+        name="Lamp",
+        description="Warm\nlight",
+        create_date=T0,
+        last_update_date=T0,
+        version=1,
+    )
     assert repository.get(FIXED_ID) == product
 
 

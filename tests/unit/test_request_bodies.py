@@ -132,7 +132,12 @@ def test_product_representation_is_exactly_the_documented_response(
 ) -> None:
     moment = moment.replace(microsecond=moment.microsecond // 1000 * 1000)
     product = model.Product(
-        "3f1c7c7e-4b7a-4e8b-9b1a-0c2d3e4f5a6b", name, description, moment, moment, version
+        product_id="3f1c7c7e-4b7a-4e8b-9b1a-0c2d3e4f5a6b",
+        name=name,
+        description=description,
+        create_date=moment,
+        last_update_date=moment,
+        version=version,
     )
 
     text = messages.product_json(product)
