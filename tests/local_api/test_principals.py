@@ -107,6 +107,36 @@ def test_a_bad_file_is_one_clear_error_naming_the_file(
     assert "\n" not in message
 
 
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        (
+            '{"principals": [{"accessKeyId": "AKIAREADER0000000000", "secretAccessKey": "s",'
+            ' "arn": "arn:aws:iam::123456789012:user/reader", "policyDocuments": [{"Version":'
+            ' "2012-10-17", "Statement": {"Effect": "Deny", "Effect": "Allow", "Action": "*",'
+            ' "Resource": "*"}}]}]}',
+            "Effect",
+        ),
+        ('{"principals": [], "principals": []}', "principals"),
+        (
+            '{"principals": [{"accessKeyId": "AKIAREADER0000000000", "secretAccessKey": "s",'
+            ' "arn": "arn:aws:iam::123456789012:user/reader", "arn": "arn:aws:iam::1:user/x"}]}',
+            "arn",
+        ),
+    ],
+)
+def test_a_key_repeated_anywhere_in_the_file_is_refused_naming_it(
+    tmp_path: Path, text: str, key: str
+) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(PrincipalsError) as raised:
+        load_local_access(path, EXAMPLE_KEY_PAIR)
+    assert str(raised.value) == (
+        f"LOCAL_PRINCIPALS file {path}: the key {key!r} appears twice in one JSON object"
+        " (JSON parsers disagree on which one counts)"
+    )
+
+
 def test_a_missing_file_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(PrincipalsError, match="cannot read it"):
         load_local_access(tmp_path / "absent.json", EXAMPLE_KEY_PAIR)
