@@ -144,7 +144,7 @@ def _principal(entry: Any, where: str) -> Principal:
         raise PrincipalsError(f"{where}: policyDocuments must be a list of policy documents")
     for position, document in enumerate(documents, start=1):
         try:
-            iam_policy.check_document(document)
+            iam_policy.check_document(document, principal_arn=entry["arn"])
         except iam_policy.PolicyError as error:
             raise PrincipalsError(f"{where}, policy document {position}: {error}") from None
     key_pair = KeyPair(entry["accessKeyId"], entry["secretAccessKey"], token)
