@@ -58,14 +58,18 @@ def event_schema(detail_type: str) -> dict[str, Any]:
         "title": SNAPSHOT,
         "description": "The product, exactly as GET /products/{id} returns it.",
     }
-    definitions = {detail_type: detail_schema(event_class), SNAPSHOT: snapshot}
+    detail = detail_schema(event_class)
+    # The domain says how event ids are built; a type hint cannot, so say it here.
+    detail["properties"]["eventId"]["description"] = events.EVENT_ID_DESCRIPTION
+    definitions = {detail_type: detail, SNAPSHOT: snapshot}
     text = {"type": "string"}
     return {
         "$schema": DRAFT_4,
         "title": detail_type,
         "description": (
             f"A {detail_type} event from the products API as EventBridge delivers it; "
-            "deduplicate on detail.eventId (stable across redeliveries)."
+            "deduplicate on detail.eventId (the same on every delivery of one change, in every"
+            " region, and different for every other change)."
         ),
         "type": "object",
         "properties": {
