@@ -28,9 +28,13 @@ EVENT_ID_DESCRIPTION = (
     " with the same id gets new ids for all its changes. Products created before that request"
     " was stored keep the earlier name '<detail-type>/<productId>/<version>'."
 )
-# changedFields lists the fields clients set: the server's change on every update (version, last
-# update) or never (id, creation date), so listing them would tell consumers nothing.
-_CLIENT_FIELDS = tuple(d.json_name for d in model.PRODUCT_FIELDS if d.client_sets)
+# changedFields leaves out the fields every update changes (the version and the last update's
+# time, which ProductChanges.applied_to sets): listing them would tell consumers nothing.
+_LISTED_FIELDS = tuple(
+    declared.json_name
+    for declared in model.PRODUCT_FIELDS
+    if declared.attribute not in ("version", "last_update_date")
+)
 
 
 # The public product JSON, exactly as ``GET /products/{id}`` returns it (:func:`model.json_values`):
@@ -148,7 +152,7 @@ def _updated(before: Product, after: StoredProduct) -> ProductUpdated | None:
         version=product.version,
         occurredAt=format_timestamp(product.last_update_date),
         product=new,
-        changedFields=sorted(name for name in _CLIENT_FIELDS if old[name] != new[name]),
+        changedFields=sorted(name for name in _LISTED_FIELDS if old[name] != new[name]),
     )
 
 

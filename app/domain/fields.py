@@ -190,10 +190,14 @@ def client_field(
 
 
 def server_field(
-    kind: Kind, *, summary: str, example: Any, json_name: str = ""
+    kind: Kind, *, summary: str, example: Any, json_name: str = "", nullable: bool = False
 ) -> dict[str, FieldDeclaration]:
     """``dataclasses.field`` metadata of a field the server sets (id, timestamps, version)."""
-    return {DECLARATION: FieldDeclaration(kind, summary, example, json_name=json_name)}
+    return {
+        DECLARATION: FieldDeclaration(
+            kind, summary, example, json_name=json_name, nullable=nullable
+        )
+    }
 
 
 def declared_fields(entity: type) -> tuple[FieldDeclaration, ...]:
