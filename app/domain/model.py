@@ -199,7 +199,7 @@ def json_values(product: Product) -> dict[str, object]:
     values: dict[str, object] = {}
     for declared in PRODUCT_FIELDS:
         value = getattr(product, declared.attribute)
-        if declared.kind is Kind.TIMESTAMP:
+        if declared.kind is Kind.TIMESTAMP and value is not None:
             value = format_timestamp(value)
         values[declared.json_name] = value
     return values

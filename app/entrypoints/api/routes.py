@@ -10,7 +10,7 @@ the routes raise are answered by ``errors``; the OpenAPI document describes the 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 
 from app import contract
@@ -124,13 +124,22 @@ def build_routes(
         "updateProduct": update,
         "deleteProduct": delete,
     }
-    declared = {operation.operation_id: operation for operation in contract.OPERATIONS}
-    if set(by_operation_id) != set(declared):
+    return routes_by_request(by_operation_id)
+
+
+def routes_by_request(
+    by_operation_id: Mapping[str, Route],
+    operations: tuple[contract.Operation, ...] = contract.OPERATIONS,
+) -> dict[tuple[str, str], Route]:
+    """Each operation's route under its ``(method, resource)``; a ``ValueError`` names any
+    operation without a route, and any route that is no operation."""
+    declared = {operation.operation_id for operation in operations}
+    if set(by_operation_id) != declared:
         raise ValueError(
-            f"operations without a route: {sorted(set(declared) - set(by_operation_id))}; "
-            f"routes without an operation: {sorted(set(by_operation_id) - set(declared))}"
+            f"operations without a route: {sorted(declared - set(by_operation_id))}; "
+            f"routes without an operation: {sorted(set(by_operation_id) - declared)}"
         )
     return {
         (operation.method, operation.resource): by_operation_id[operation.operation_id]
-        for operation in contract.OPERATIONS
+        for operation in operations
     }
