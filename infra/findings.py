@@ -198,18 +198,6 @@ def access_policy_findings(policy: iam.ManagedPolicy, wildcard_resources: list[s
         )
 
 
-def global_table_findings(table: cdk.Resource) -> None:
-    """A multi-region stage's global table without a customer-managed key."""
-    skip_checkov(
-        table,
-        "CKV_AWS_119",
-        "The global table is encrypted at rest in every replica region with the AWS-managed "
-        "DynamoDB key: a customer-managed key would be needed in each replica region before the "
-        "table exists, which multi-region stages do not offer (the stage settings refuse "
-        "tableCustomerManagedKey=true with regions).",
-    )
-
-
 def stream_lookup_findings(scope: IConstruct, role: iam.IRole) -> None:
     """The deploy-time function that reads a replica's stream ARN (aws-cdk-lib's
     AwsCustomResource provider, which runs with ``role``)."""

@@ -77,7 +77,6 @@ class GlobalTableStack(cdk.Stack):
             replicas=[dynamodb.ReplicaTableProps(region=region) for region in regions[1:]],
             witness_region=config.witness_region,
         )
-        findings.global_table_findings(self.table)
         cdk.CfnOutput(
             self,
             "TableName",
