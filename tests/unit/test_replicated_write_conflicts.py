@@ -308,6 +308,26 @@ def test_an_if_match_delete_that_lost_to_another_regions_update_is_412_and_keeps
     assert _stored(region, created["id"])["name"] == "Floor lamp"
 
 
+def test_a_delete_that_lost_to_another_regions_delete_answers_204(
+    region: ApiClient,
+    other_region: ApiClient,
+    store: DynamoDBProductRepository,
+    conflicts: Conflicts,
+) -> None:
+    """The retry finds the product gone: the state the caller asked for, not a 404."""
+    created = region.create("Lamp")
+    path = f"/products/{created['id']}"
+    theirs: list[int] = []
+    conflicts(
+        "DeleteItem",
+        times=1,
+        meanwhile=lambda: theirs.append(other_region.request("DELETE", path).status),
+    )
+    response = region.request("DELETE", path)
+    assert (theirs, response.status) == ([204], 204)
+    assert store.list_page(10, None).products == []
+
+
 def test_a_keyed_create_that_lost_to_the_same_create_in_another_region_is_a_replay(
     region: ApiClient,
     other_region: ApiClient,
