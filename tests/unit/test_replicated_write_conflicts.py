@@ -70,7 +70,8 @@ class ConflictingRegion:
         self.attempts = 0
         self._other_region_writing = False
 
-    def __call__(self, request: Any, **_: Any) -> AWSResponse | None:
+    # Any, not AWSResponse | None: botocore's stubs type event handlers as returning None.
+    def __call__(self, request: Any, **_: Any) -> Any:
         if self._other_region_writing:
             return None
         self.attempts += 1
@@ -137,7 +138,8 @@ def conflicts(dynamodb_client: DynamoDBClient) -> Iterator[Conflicts]:
 @pytest.fixture
 def configured_attempts(dynamodb_client: DynamoDBClient) -> int:
     """The attempts per request botocore makes with the composition root's retry settings."""
-    retries: dict[str, Any] = dynamodb_client.meta.config.retries or {}
+    config: Any = dynamodb_client.meta.config  # the stubs do not declare the retry settings
+    retries: dict[str, Any] = config.retries or {}
     attempts = retries.get("total_max_attempts")
     assert isinstance(attempts, int) and attempts > 1, retries
     return attempts
