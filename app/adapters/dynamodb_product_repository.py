@@ -44,6 +44,11 @@ if TYPE_CHECKING:  # type stubs only; never imported at run time
 DYNAMODB_ACTIONS = contract.DYNAMODB_ACTIONS
 
 # Throttling and server-side failures are worth retrying later (503); anything else is our bug.
+# A global table with multi-Region strong consistency refuses a write while another region is
+# writing the same item (ReplicatedWriteConflictException): botocore's standard retry mode
+# retries it like any transient error (the service model marks it retryable), every attempt
+# within the invocation's deadline; one still refused after the last attempt is answered as a
+# busy store.
 _UNAVAILABLE_ERROR_CODES = frozenset(
     {
         "ProvisionedThroughputExceededException",
@@ -52,6 +57,7 @@ _UNAVAILABLE_ERROR_CODES = frozenset(
         "InternalServerError",
         "ServiceUnavailable",
         "LimitExceededException",
+        "ReplicatedWriteConflictException",
     }
 )
 
