@@ -113,7 +113,7 @@ def test_create_meeting_an_item_of_another_request_without_key_is_a_500(
     api, stubber = stubbed
     event = rest_event("POST", "/products", body={"name": "Lamp"})
     theirs = item(createRequestId="another-request")
-    assert_error(send_with_condition_failure(api, stubber, "put_item", event, theirs), 500)
+    assert_error(send_with_condition_failure(api, stubber, "put_item", event, theirs), "internal")
 
 
 def test_create_condition_failure_without_old_item_is_not_disguised(
@@ -121,7 +121,7 @@ def test_create_condition_failure_without_old_item_is_not_disguised(
 ) -> None:
     api, stubber = stubbed
     event = rest_event("POST", "/products", body={"name": "Lamp"})
-    assert_error(send_with_condition_failure(api, stubber, "put_item", event, None), 500)
+    assert_error(send_with_condition_failure(api, stubber, "put_item", event, None), "internal")
 
 
 @pytest.mark.parametrize("if_match", ['"1"', None])
@@ -147,7 +147,7 @@ def test_update_meeting_another_requests_write_is_still_412(
     )
     theirs = item(version=2, lastRequestId="another-request")
     response = send_with_condition_failure(api, stubber, "update_item", event, theirs)
-    assert_error(response, 412)
+    assert_error(response, "stale version", actual=2, expected=1)
     assert response.headers["ETag"] == '"2"'
 
 
@@ -162,7 +162,7 @@ def test_delete_of_absent_product_without_retry_is_404(stubbed: tuple[ApiClient,
     api, stubber = stubbed
     event = rest_event("DELETE", f"/products/{PRODUCT_ID}")
     response = send_with_condition_failure(api, stubber, "delete_item", event, None, 0)
-    assert_error(response, 404)
+    assert_error(response, "not found")
 
 
 def test_retried_delete_meeting_a_newer_version_is_still_412(
@@ -171,7 +171,8 @@ def test_retried_delete_meeting_a_newer_version_is_still_412(
     api, stubber = stubbed
     event = rest_event("DELETE", f"/products/{PRODUCT_ID}", headers={"If-Match": '"1"'})
     response = send_with_condition_failure(api, stubber, "delete_item", event, item(version=3))
-    assert_error(response, 412)
+    assert_error(response, "stale version", actual=3, expected=1)
+    assert response.headers["ETag"] == '"3"'
 
 
 # --- Deadlines: answer 503 before Lambda's timeout ----------------------------------------------
@@ -200,7 +201,7 @@ def test_no_attempt_starts_that_could_outlive_the_invocation(
     # 1.2 s left: 0.2 s after the answer reserve, less than one attempt's 3 s.
     api = api_with_time_left(dynamodb_repository, 1200)
     response = api.request("POST", "/products", body={"name": "Lamp"})
-    assert_error(response, 503)
+    assert_error(response, "unavailable")
     assert response.headers["Retry-After"] == "1"
     assert dynamodb_repository.list_page(10, None).products == []  # never sent
 
@@ -241,6 +242,6 @@ def test_stalled_dynamodb_gets_503_before_the_function_times_out(
     response = api.request("GET", "/products")
     elapsed = time.monotonic() - started
     # Budget 3.5 s: the first attempt (2 s read timeout) runs, a second could not end in time.
-    assert_error(response, 503)
+    assert_error(response, "unavailable")
     assert response.headers["Retry-After"] == "1"
     assert 2.0 <= elapsed < 4.5

@@ -32,6 +32,7 @@ from app.domain import command_handlers, model
 from app.domain.ports import ProductRepository
 from app.entrypoints.api import errors, responses, routes, telemetry
 from app.entrypoints.api.proxy import Dispatcher, not_found_route
+from app.entrypoints.standard_output import CURRENT_STDOUT
 
 if TYPE_CHECKING:  # type stubs only
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -111,7 +112,8 @@ def build_handler(
     EMF, see ``telemetry``); Powertools' Logger still formats warnings and errors, which carry
     the request's correlation id. The X-Ray decorator is applied only when tracing is enabled.
     """
-    logger = Logger(service=service_name)
+    # Warnings and errors go to the standard output of the moment, like the access line.
+    logger = Logger(service=service_name, stream=CURRENT_STDOUT)
     powertools_metrics = Metrics(namespace=metrics_namespace, service=service_name)
     metrics = telemetry.RequestMetrics(powertools_metrics)
     tracer = Tracer(service=service_name)
