@@ -53,6 +53,9 @@ class ApiClient:
     def send(self, event: dict[str, Any]) -> ApiResponse:
         result = self.handler(event, FakeLambdaContext())
         json.dumps(result)  # the Lambda runtime must be able to serialise what we return
+        # API Gateway's proxy response format: a text body (never base64) and its headers.
+        assert set(result) == {"statusCode", "body", "isBase64Encoded", "multiValueHeaders"}
+        assert result["isBase64Encoded"] is False and isinstance(result["body"], str), result
         multi = {k: list(v) for k, v in (result.get("multiValueHeaders") or {}).items()}
         headers = {k: v[-1] for k, v in multi.items()}
         headers.update(result.get("headers") or {})

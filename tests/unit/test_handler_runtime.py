@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -66,6 +69,21 @@ def test_every_invalid_setting_is_named_in_one_error() -> None:
     )
 
 
+@pytest.mark.parametrize("length", [3, 255])
+def test_table_names_of_3_to_255_characters_are_accepted(length: int) -> None:
+    settings = handler_module.Settings.from_environment({"TABLE_NAME": "t" * length})
+    assert settings.table_name == "t" * length
+
+
+@pytest.mark.parametrize("length", [2, 256])
+def test_table_names_outside_3_to_255_characters_are_refused(length: int) -> None:
+    with pytest.raises(RuntimeError) as failure:
+        handler_module.Settings.from_environment({"TABLE_NAME": "t" * length})
+    assert str(failure.value) == (
+        "Invalid function configuration: TABLE_NAME must be 3 to 255 characters"
+    )
+
+
 def test_settings_default_observability_names(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TABLE_NAME", "t-1")
     monkeypatch.delenv("POWERTOOLS_SERVICE_NAME")
@@ -115,10 +133,73 @@ def test_bug_in_an_adapter_is_a_generic_500_and_is_logged(
     response = ApiClient(handle).request("GET", "/products")
     assert response.status == 500 and response.json == {"message": "Internal server error"}
     logs = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"level"' in line]
-    assert any(
-        entry["level"] == "ERROR" and "internal table layout" in entry["exception"]
-        for entry in logs
-    )
+    (error,) = [entry for entry in logs if entry["level"] == "ERROR"]
+    assert error["message"] == "unhandled error" and error["service"] == "products-api"
+    assert "internal table layout" in error["exception"]
+
+
+def test_error_lines_carry_the_request_id_and_the_service_name(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    handle = handler_module.build_handler(BrokenRepository(), service_name="catalogue-api")
+    event = rest_event("GET", "/products")
+    assert ApiClient(handle).send(event).status == 500
+    logs = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    (error,) = [entry for entry in logs if entry.get("level") == "ERROR"]
+    assert error["correlation_id"] == event["requestContext"]["requestId"]
+    assert error["service"] == "catalogue-api"
+
+
+def test_errors_are_written_to_the_standard_output_of_the_moment(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A logger is bound once per service name and process; its lines must still reach whatever
+    # stream is the standard output when they are written (as Lambda's log capture reads it).
+    service = f"stdout-test-{uuid.uuid4().hex}"  # a logger nothing in this process built before
+    handle = ApiClient(handler_module.build_handler(BrokenRepository(), service_name=service))
+    later_output = io.StringIO()
+    with contextlib.redirect_stdout(later_output):
+        assert handle.request("GET", "/products").status == 500
+    logs = [json.loads(line) for line in later_output.getvalue().splitlines()]
+    assert [entry["message"] for entry in logs if entry.get("level") == "ERROR"] == [
+        "unhandled error"
+    ]
+    assert "unhandled error" not in capsys.readouterr().out
+
+
+def test_metrics_carry_the_service_dimension_of_the_configured_name(
+    monkeypatch: pytest.MonkeyPatch,
+    memory_repository: InMemoryProductRepository,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.delenv("POWERTOOLS_SERVICE_NAME")  # the name comes from the composition alone
+    api = ApiClient(handler_module.build_handler(memory_repository, service_name="catalogue-api"))
+    api.request("GET", "/products")
+    logs = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    (entry,) = [line for line in logs if line.get("message") == "request"]
+    assert entry["service"] == "catalogue-api"
+    assert entry["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service"]]
+
+
+def test_the_dynamodb_client_is_configured_for_a_latency_sensitive_api() -> None:
+    config: Any = handler_module.create_dynamodb_client().meta.config
+    assert (config.connect_timeout, config.read_timeout, config.tcp_keepalive) == (1, 2, True)
+    # Three attempts in all, as docs/api.md says (botocore's "max_attempts" would mean retries).
+    assert config.retries == {"mode": "standard", "total_max_attempts": 3}
+
+
+@pytest.mark.parametrize(
+    "initialization_type, for_snapshot",
+    [("snap-start", True), ("on-demand", False), ("provisioned-concurrency", False), (None, False)],
+)
+def test_only_lambdas_snap_start_init_is_a_snapshot_init(
+    monkeypatch: pytest.MonkeyPatch, initialization_type: str | None, for_snapshot: bool
+) -> None:
+    if initialization_type is None:
+        monkeypatch.delenv("AWS_LAMBDA_INITIALIZATION_TYPE", raising=False)
+    else:
+        monkeypatch.setenv("AWS_LAMBDA_INITIALIZATION_TYPE", initialization_type)
+    assert handler_module.initialising_for_snapshot() is for_snapshot
 
 
 # --- one DynamoDB request per operation ---

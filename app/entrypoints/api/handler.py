@@ -173,7 +173,8 @@ def create_dynamodb_client() -> DynamoDBClient:
     config = botocore.config.Config(
         connect_timeout=DYNAMODB_CONNECT_TIMEOUT_SECONDS,
         read_timeout=DYNAMODB_READ_TIMEOUT_SECONDS,
-        retries={"mode": "standard", "max_attempts": DYNAMODB_MAX_ATTEMPTS},
+        # total_max_attempts counts the first attempt; botocore's max_attempts would count retries.
+        retries={"mode": "standard", "total_max_attempts": DYNAMODB_MAX_ATTEMPTS},
         tcp_keepalive=True,
     )
     client = botocore.session.get_session().create_client("dynamodb", config=config)
