@@ -191,7 +191,8 @@ MALFORMED_BODIES: list[tuple[str, str, str, str | None]] = [
     ("json null", "null", "body not object", None),
     ("json number", "7", "body not object", None),
     ("deep nesting", "[" * 100_000 + "]" * 100_000, "body too deep", None),
-    ("deep object nesting", '{"name":' * 50_000 + '"x"' + "}" * 50_000, "body too deep", None),
+    # Deep enough for every Python: 3.14's decoder nests further than 3.11's before giving up.
+    ("deep object nesting", '{"name":' * 100_000 + '"x"' + "}" * 100_000, "body too deep", None),
     (
         "binary junk",
         "\x00\x01\x02\xff\xfe",
@@ -265,6 +266,7 @@ def test_the_same_base64_text_without_the_flag_is_read_as_json_text(api: ApiClie
         'application/json; charset="latin-1"',
         "application/json; format=flowed; charset=utf-16",
         "application/json; charset=utf-8=x",
+        "application/json; charset=XUTF-8X",
         "application/json-seq",
         "text/vnd.example+json",
         "application/jsonx",

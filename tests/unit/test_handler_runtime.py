@@ -109,14 +109,26 @@ def test_store_throttling_returns_503_with_retry_after(
     assert response.headers["Retry-After"] == "1"
 
 
-def test_unreachable_dynamodb_becomes_503() -> None:
-    config = botocore.config.Config(retries={"max_attempts": 1}, connect_timeout=1)
+def test_unreachable_dynamodb_becomes_503_naming_the_reason_in_the_log(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # One attempt that fits the invocation's deadline, to a port nothing listens on.
+    config = botocore.config.Config(
+        retries={"total_max_attempts": 1}, connect_timeout=1, read_timeout=1
+    )
     client = botocore.session.get_session().create_client(
         "dynamodb", endpoint_url="http://127.0.0.1:9", config=config
     )
     repository = DynamoDBProductRepository(cast("DynamoDBClient", client), TABLE_NAME)
     api = ApiClient(handler_module.build_handler(repository))
-    assert_error(api.request("GET", "/products"), "unavailable")
+    response = api.request("GET", "/products")
+    assert_error(response, "unavailable")
+    assert response.headers["Retry-After"] == "1"
+    logs = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    warnings = [
+        (line["message"], line["reason"]) for line in logs if line.get("level") == "WARNING"
+    ]
+    assert warnings == [("product store unavailable", "EndpointConnectionError")]
 
 
 class BrokenRepository(InMemoryProductRepository):
