@@ -26,7 +26,9 @@ from __future__ import annotations
 import argparse
 import re
 import shutil
-import subprocess  # nosec B404 - runs mutmut, a fixed command of this project's environment
+
+# Runs mutmut, a fixed command of this project's environment.
+import subprocess  # nosec B404
 import sys
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -119,7 +121,8 @@ def score(verdicts: dict[str, str], equivalents: int) -> float:
 
 def _mutmut(*arguments: str) -> str:
     mutmut = shutil.which("mutmut") or str(Path(sys.executable).with_name("mutmut"))
-    completed = subprocess.run(  # nosec B603 - fixed command, arguments from mutmut's own output
+    # A fixed command; the arguments are mutmut's own subcommands and mutant names.
+    completed = subprocess.run(  # nosec B603
         [mutmut, *arguments], capture_output=True, text=True, check=True
     )
     return completed.stdout
