@@ -4,7 +4,6 @@ parameters of the requests the adapter actually sends (botocore's public event h
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, cast
 
@@ -17,6 +16,7 @@ from botocore.stub import Stubber
 from app.adapters.dynamodb_product_repository import DynamoDBProductRepository
 from app.domain.model import ProductChanges
 from app.entrypoints.api.handler import build_handler
+from tests.support.dynamodb_requests import SentRequests
 from tests.support.lambda_api import ApiClient, ApiResponse, assert_error
 from tests.support.rest_events import rest_event
 
@@ -44,8 +44,11 @@ def stubbed() -> tuple[DynamoDBProductRepository, Stubber]:
     return DynamoDBProductRepository(cast("DynamoDBClient", client), "t"), Stubber(client)
 
 
+# DynamoDB stopped the Scan at its 1 MB limit before the requested page size + 1 items: whatever
+# follows is unknown, so paging goes on from where it stopped, after a short or a full page.
+@pytest.mark.parametrize("page_size", [5, 2], ids=["short page", "full page"])
 def test_scan_cut_short_by_size_limit_continues_where_dynamodb_stopped(
-    stubbed: tuple[DynamoDBProductRepository, Stubber],
+    stubbed: tuple[DynamoDBProductRepository, Stubber], page_size: int
 ) -> None:
     repository, stubber = stubbed
     stubber.add_response(
@@ -53,21 +56,7 @@ def test_scan_cut_short_by_size_limit_continues_where_dynamodb_stopped(
         {"Items": [_item(IDS[0]), _item(IDS[1])], "LastEvaluatedKey": {"id": {"S": IDS[1]}}},
     )
     with stubber:
-        page = repository.list_page(5, None)
-    assert [p.product_id for p in page.products] == IDS and page.continue_after == IDS[1]
-
-
-def test_a_full_page_cut_short_by_size_continues_after_its_last_product(
-    stubbed: tuple[DynamoDBProductRepository, Stubber],
-) -> None:
-    # DynamoDB stopped (1 MB) with exactly a page: what follows is unknown, so paging goes on.
-    repository, stubber = stubbed
-    stubber.add_response(
-        "scan",
-        {"Items": [_item(IDS[0]), _item(IDS[1])], "LastEvaluatedKey": {"id": {"S": IDS[1]}}},
-    )
-    with stubber:
-        page = repository.list_page(2, None)
+        page = repository.list_page(page_size, None)
     assert [p.product_id for p in page.products] == IDS and page.continue_after == IDS[1]
 
 
@@ -192,27 +181,6 @@ def test_each_dynamodb_error_that_a_retry_cannot_fix_is_a_logged_500(
 
 
 # --- The requests the adapter sends ------------------------------------------------------------
-
-
-class SentRequests:
-    """The (operation, parameters) of every request a client sends, as botocore's
-    ``provide-client-params`` event hands them over."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, dict[str, Any]]] = []
-
-    def __call__(self, params: dict[str, Any], model: Any, **_: Any) -> None:
-        self.sent.append((model.name, json.loads(json.dumps(params))))  # a deep copy
-
-
-@pytest.fixture
-def sent_requests(moto_dynamodb_client: DynamoDBClient) -> Iterator[SentRequests]:
-    """Records what the (session-wide) moto client sends while the test runs."""
-    recorder = SentRequests()
-    events = moto_dynamodb_client.meta.events
-    events.register("provide-client-params.dynamodb", recorder, unique_id="sent-requests")
-    yield recorder
-    events.unregister("provide-client-params.dynamodb", unique_id="sent-requests")
 
 
 def test_reads_are_strongly_consistent(

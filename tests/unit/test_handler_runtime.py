@@ -20,6 +20,7 @@ from app.adapters.dynamodb_product_repository import DynamoDBProductRepository
 from app.domain.model import Page, Product
 from app.entrypoints.api import handler as handler_module
 from tests.fakes import InMemoryProductRepository
+from tests.support.dynamodb_requests import SentRequests
 from tests.support.imports import modules_loaded_by
 from tests.support.lambda_api import TABLE_NAME, ApiClient, assert_error
 from tests.support.lambda_context import FakeLambdaContext
@@ -217,28 +218,10 @@ def test_only_lambdas_snap_start_init_is_a_snapshot_init(
 # --- one DynamoDB request per operation ---
 
 
-class RequestCounter:
-    def __init__(self) -> None:
-        self.operations: list[str] = []
-
-    def __call__(self, model: Any, **_: Any) -> None:
-        self.operations.append(model.name)
-
-
-@pytest.fixture
-def dynamodb_requests(moto_dynamodb_client: DynamoDBClient) -> Iterator[RequestCounter]:
-    """Records every request the (session-wide) moto client sends while the test runs."""
-    counter = RequestCounter()
-    events = moto_dynamodb_client.meta.events
-    events.register("before-call.dynamodb", counter, unique_id="request-counter")
-    yield counter
-    events.unregister("before-call.dynamodb", unique_id="request-counter")
-
-
 def test_every_api_operation_makes_exactly_one_dynamodb_request(
-    dynamodb_repository: DynamoDBProductRepository, dynamodb_requests: RequestCounter
+    dynamodb_repository: DynamoDBProductRepository, sent_requests: SentRequests
 ) -> None:
-    counter = dynamodb_requests
+    counter = sent_requests
     api = ApiClient(handler_module.build_handler(dynamodb_repository))
     created = api.create()
     path = f"/products/{created['id']}"
@@ -266,7 +249,7 @@ def test_every_api_operation_makes_exactly_one_dynamodb_request(
 
 
 def test_keyed_creates_make_exactly_one_dynamodb_request_each(
-    dynamodb_repository: DynamoDBProductRepository, dynamodb_requests: RequestCounter
+    dynamodb_repository: DynamoDBProductRepository, sent_requests: SentRequests
 ) -> None:
     api = ApiClient(handler_module.build_handler(dynamodb_repository))
     key = {"Idempotency-Key": "one-request"}
@@ -276,7 +259,7 @@ def test_keyed_creates_make_exactly_one_dynamodb_request_each(
     ]
     # First request, repeat (replayed from the failed condition's old item), mismatch (422).
     assert statuses == [201, 201, 422]
-    assert dynamodb_requests.operations == ["PutItem", "PutItem", "PutItem"]
+    assert sent_requests.operations == ["PutItem", "PutItem", "PutItem"]
 
 
 def test_invalid_requests_never_reach_the_store(
