@@ -19,6 +19,7 @@ from app import contract
 from app.adapters.dynamodb_product_repository import DynamoDBProductRepository
 from app.domain.model import Page, Product
 from app.entrypoints.api import handler as handler_module
+from app.entrypoints.standard_output import CURRENT_STDOUT
 from tests.fakes import InMemoryProductRepository
 from tests.support.dynamodb_requests import SentRequests
 from tests.support.imports import modules_loaded_by
@@ -178,6 +179,16 @@ def test_errors_are_written_to_the_standard_output_of_the_moment(
         "unhandled error"
     ]
     assert "unhandled error" not in capsys.readouterr().out
+
+
+def test_the_loggers_stream_is_whatever_standard_output_is_at_each_write() -> None:
+    first, second = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(first):
+        assert CURRENT_STDOUT.writable() and CURRENT_STDOUT.write("one\n") == 4
+    with contextlib.redirect_stdout(second):
+        CURRENT_STDOUT.write("two\n")
+        CURRENT_STDOUT.flush()
+    assert (first.getvalue(), second.getvalue()) == ("one\n", "two\n")
 
 
 def test_metrics_carry_the_service_dimension_of_the_configured_name(
