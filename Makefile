@@ -212,7 +212,10 @@ install-checkov: $(CHECKOV_VENV)/.installed ## Install checkov (pinned) into its
 
 .PHONY: install-checkov checkov diff bootstrap
 
+# A multi-region stage is several stacks (docs/multi-region.md): templates of an earlier stage are
+# removed first, so cfn-lint and checkov see exactly this stage's.
 synth: install install-node ## Synthesise STAGE (default dev) offline into cdk.out (builds the layer, runs cdk-nag), then cfn-lint it
+	rm -f cdk.out/*.template.json
 	$(CDK) synth --no-notices --quiet $(CDK_STAGE) $(CDK_ARGS)
 	$(RUN) cfn-lint cdk.out/*.template.json
 
@@ -230,12 +233,14 @@ bootstrap: install install-node ## Bootstrap CDK once in the account/region of y
 	@$(AWS_TARGET_CHECK)
 	$(CDK) bootstrap --no-notices $(CDK_STAGE) $(CDK_ARGS)
 
+# --all: every stack of the stage (one, or a multi-region stage's table and regional stacks), in
+# dependency order (the table first; destroy goes in reverse).
 deploy: install install-node ## Deploy STAGE with your AWS credentials; writes the outputs to cdk-outputs/STAGE.json
 	@$(AWS_TARGET_CHECK)
-	$(CDK) deploy --no-notices $(CDK_STAGE) --outputs-file cdk-outputs/$(STAGE).json $(CDK_ARGS)
+	$(CDK) deploy --all --no-notices $(CDK_STAGE) --outputs-file cdk-outputs/$(STAGE).json $(CDK_ARGS)
 
-destroy: install install-node ## Delete STAGE's stack; the table is retained unless its stage file says destroy
-	$(CDK) destroy --no-notices $(CDK_STAGE) $(CDK_ARGS)
+destroy: install install-node ## Delete STAGE's stacks; the table is retained unless its stage file says destroy
+	$(CDK) destroy --all --no-notices $(CDK_STAGE) $(CDK_ARGS)
 
 clean: ## Remove build outputs and caches (keeps the installed environments, including Python 3.14)
 	rm -rf cdk.out .coverage htmlcov .pytest_cache .mypy_cache mutants

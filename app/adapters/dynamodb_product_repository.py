@@ -44,8 +44,11 @@ if TYPE_CHECKING:  # type stubs only; never imported at run time
 DYNAMODB_ACTIONS = contract.DYNAMODB_ACTIONS
 
 # Answers worth retrying later (503): every code DynamoDB's error reference marks "OK to retry",
-# plus those botocore's retry rules for DynamoDB name (a write conflict between the replicas of a
-# multi-Region table, a transaction still in progress). Anything else is our bug (500).
+# plus those botocore's retry rules for DynamoDB name; anything else is our bug (500). A global
+# table with multi-Region strong consistency refuses a write while another region is writing the
+# same item (ReplicatedWriteConflictException): botocore's standard retry mode retries it like any
+# transient error (the service model marks it retryable), every attempt within the invocation's
+# deadline; one still refused after the last attempt is answered as a busy store.
 _UNAVAILABLE_ERROR_CODES = frozenset(
     {
         "ProvisionedThroughputExceededException",

@@ -56,8 +56,10 @@ class Origin:
     """The create request a stored product remembers, so that a repeat of it is recognised.
 
     ``request_id`` is unique per API request and the same in every SDK retry of its write, so a
-    store that finds its own ``request_id`` knows the write already happened. ``fingerprint`` is
-    set when the client sent an ``Idempotency-Key``: it identifies the client's request body.
+    store that finds its own ``request_id`` knows the write already happened; it also names this
+    life of the product (a product deleted and created again has another), which event ids are
+    derived from. ``fingerprint`` is set when the client sent an ``Idempotency-Key``: it
+    identifies the client's request body.
     """
 
     request_id: str

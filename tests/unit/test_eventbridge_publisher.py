@@ -24,14 +24,15 @@ from app.adapters.eventbridge_event_publisher import (
     to_entry,
 )
 from app.domain import events
-from app.domain.model import Product
+from app.domain.model import Origin, Product, StoredProduct
 
 BUS = "products-test-bus"
+CREATED_BY = Origin("6a0f3c1e-2b4d-4e8f-9a7c-5d3e1f0b2a94")
 T0 = datetime(2026, 11, 24, 10, 0, 0, 123000, tzinfo=timezone.utc)
 
 
-def product(number: int, *, version: int = 1, description: str | None = None) -> Product:
-    return Product(
+def product(number: int, *, version: int = 1, description: str | None = None) -> StoredProduct:
+    stored = Product(
         product_id=f"00000000-0000-4000-8000-{number:012d}",
         name=f"Product {number}",
         description=description,
@@ -39,6 +40,7 @@ def product(number: int, *, version: int = 1, description: str | None = None) ->
         last_update_date=T0,
         version=version,
     )
+    return StoredProduct(stored, CREATED_BY)
 
 
 def created(number: int, **kwargs: Any) -> events.ProductEvent:
@@ -99,7 +101,7 @@ def test_published_events_reach_a_rule_target_as_eventbridge_delivers_them(
     assert delivered[1]["detail"]["changedFields"] == ["description"]
     assert delivered[1]["detail"]["product"]["description"] is None
     assert delivered[0]["detail"]["eventId"] == events.event_id(
-        "ProductCreated", after.product_id, 1
+        "ProductCreated", after.product.product_id, 1, CREATED_BY.request_id
     )
     assert delivered[0]["detail"]["occurredAt"] == "2026-11-24T10:00:00.123Z"
 

@@ -378,27 +378,39 @@ def test_the_event_id_namespace_is_pinned() -> None:
     )
 
 
+# The creating request the stream records below carry (their items' createRequestId).
+CREATING_REQUEST = "c6f1e3a2-8d4b-4f7e-9a1c-3b5d7e9f0a12"
+
+
 @pytest.mark.parametrize(
-    "kind, version, pinned",
+    "kind, version, creating_request, pinned",
     [
-        ("ProductCreated", 1, "a792b07d-c819-5626-8b1d-b2b4ab947eff"),
-        ("ProductUpdated", 2, "e2a75c0a-2efc-5263-80ab-408e6fe4d88a"),
-        ("ProductDeleted", 2, "47163e1d-996d-55d3-9f23-040b4e5d8818"),
+        ("ProductCreated", 1, CREATING_REQUEST, "06690d8f-4948-5754-8a3f-b8b1a1af819e"),
+        ("ProductUpdated", 2, CREATING_REQUEST, "7f3851a4-9b58-58c2-9c04-3e5dd2bd7b4b"),
+        ("ProductDeleted", 2, CREATING_REQUEST, "9cd4c2ec-9725-5212-8023-4f2f3011d083"),
+        # Items stored before the creating request was kept: the earlier formula, unchanged.
+        ("ProductCreated", 1, "", "a792b07d-c819-5626-8b1d-b2b4ab947eff"),
+        ("ProductUpdated", 2, "", "e2a75c0a-2efc-5263-80ab-408e6fe4d88a"),
+        ("ProductDeleted", 2, "", "47163e1d-996d-55d3-9f23-040b4e5d8818"),
     ],
 )
-def test_event_ids_are_pinned(kind: str, version: int, pinned: str) -> None:
-    derived = events.event_id(kind, PRODUCT_ID, version)
-    assert_golden(f"eventId of {kind} of version {version}", derived, pinned, why=EVENT)
+def test_event_ids_are_pinned(kind: str, version: int, creating_request: str, pinned: str) -> None:
+    derived = events.event_id(kind, PRODUCT_ID, version, creating_request)
+    what = f"eventId of {kind} of version {version} created by {creating_request or 'no request'}"
+    assert_golden(what, derived, pinned, why=EVENT)
 
 
-CREATED_ITEM = item(PRODUCT_ID, "Lamp", description="Warm light", createRequestId={"S": "r-1"})
+CREATED_ITEM = item(PRODUCT_ID, "Lamp", description="Warm light", created_by=CREATING_REQUEST)
 UPDATED_ITEM = item(
     PRODUCT_ID,
     "Desk lamp",
     version=2,
     updated="2026-11-24T10:05:00.250Z",
-    createRequestId={"S": "r-1"},
+    created_by=CREATING_REQUEST,
     lastRequestId={"S": "r-2"},
+)
+UPDATED_ITEM_WITHOUT_CREATING_REQUEST = item(
+    PRODUCT_ID, "Desk lamp", version=2, updated="2026-11-24T10:05:00.250Z", created_by=None
 )
 
 EVENT_ENTRIES: list[Any] = [
@@ -408,7 +420,7 @@ EVENT_ENTRIES: list[Any] = [
             "EventBusName": "products-bus",
             "Source": "products-api",
             "DetailType": "ProductCreated",
-            "Detail": '{"eventId":"a792b07d-c819-5626-8b1d-b2b4ab947eff",'
+            "Detail": '{"eventId":"06690d8f-4948-5754-8a3f-b8b1a1af819e",'
             '"productId":"0b6a1c4e-5f1d-4c7e-9a3b-2d8e6f1a7c90","version":1,'
             '"occurredAt":"2026-11-24T10:00:00.000Z",'
             '"product":{"id":"0b6a1c4e-5f1d-4c7e-9a3b-2d8e6f1a7c90","name":"Lamp",'
@@ -425,7 +437,7 @@ EVENT_ENTRIES: list[Any] = [
             "EventBusName": "products-bus",
             "Source": "products-api",
             "DetailType": "ProductUpdated",
-            "Detail": '{"eventId":"e2a75c0a-2efc-5263-80ab-408e6fe4d88a",'
+            "Detail": '{"eventId":"7f3851a4-9b58-58c2-9c04-3e5dd2bd7b4b",'
             '"productId":"0b6a1c4e-5f1d-4c7e-9a3b-2d8e6f1a7c90","version":2,'
             '"occurredAt":"2026-11-24T10:05:00.250Z",'
             '"product":{"id":"0b6a1c4e-5f1d-4c7e-9a3b-2d8e6f1a7c90","name":"Desk lamp",'
@@ -443,7 +455,7 @@ EVENT_ENTRIES: list[Any] = [
             "EventBusName": "products-bus",
             "Source": "products-api",
             "DetailType": "ProductDeleted",
-            "Detail": '{"eventId":"47163e1d-996d-55d3-9f23-040b4e5d8818",'
+            "Detail": '{"eventId":"9cd4c2ec-9725-5212-8023-4f2f3011d083",'
             '"productId":"0b6a1c4e-5f1d-4c7e-9a3b-2d8e6f1a7c90","version":2,'
             '"occurredAt":"2026-11-24T10:10:00.500Z",'
             '"product":{"id":"0b6a1c4e-5f1d-4c7e-9a3b-2d8e6f1a7c90","name":"Desk lamp",'
@@ -453,6 +465,23 @@ EVENT_ENTRIES: list[Any] = [
             "Resources": [],
         },
         id="ProductDeleted",
+    ),
+    pytest.param(
+        record("REMOVE", old=UPDATED_ITEM_WITHOUT_CREATING_REQUEST, at=1795515000.5),
+        {
+            "EventBusName": "products-bus",
+            "Source": "products-api",
+            "DetailType": "ProductDeleted",
+            "Detail": '{"eventId":"47163e1d-996d-55d3-9f23-040b4e5d8818",'
+            '"productId":"0b6a1c4e-5f1d-4c7e-9a3b-2d8e6f1a7c90","version":2,'
+            '"occurredAt":"2026-11-24T10:10:00.500Z",'
+            '"product":{"id":"0b6a1c4e-5f1d-4c7e-9a3b-2d8e6f1a7c90","name":"Desk lamp",'
+            '"description":null,"createDate":"2026-11-24T10:00:00.000Z",'
+            '"lastUpdateDate":"2026-11-24T10:05:00.250Z","version":2}}',
+            "Time": datetime(2026, 11, 24, 10, 10, 0, 500000, tzinfo=timezone.utc),
+            "Resources": [],
+        },
+        id="ProductDeleted of an item stored without its creating request",
     ),
 ]
 

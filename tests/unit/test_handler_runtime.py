@@ -208,8 +208,8 @@ def test_metrics_carry_the_service_dimension_of_the_configured_name(
 def test_the_dynamodb_client_is_configured_for_a_latency_sensitive_api() -> None:
     config: Any = handler_module.create_dynamodb_client().meta.config
     assert (config.connect_timeout, config.read_timeout, config.tcp_keepalive) == (1, 2, True)
-    # Three attempts in all, as docs/api.md says (botocore's "max_attempts" would mean retries).
-    assert config.retries == {"mode": "standard", "total_max_attempts": 3}
+    # Four attempts in all, as docs/api.md says: the first and 3 retries (botocore's own form).
+    assert config.retries == {"mode": "standard", "total_max_attempts": 4}
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,8 @@ def event_schema(detail_type: str) -> dict[str, Any]:
 
     (event_class,) = [cls for cls in events.EVENT_TYPES if cls.__name__ == detail_type]
     detail = TypeAdapter(event_class).json_schema(ref_template=_DEFINITIONS)
+    # The domain says how event ids are built; pydantic does not read comments, so say it here.
+    detail["properties"]["eventId"]["description"] = events.EVENT_ID_DESCRIPTION
     definitions = detail.pop("$defs", {})
     definitions[detail_type] = detail
     text = {"type": "string"}
@@ -38,7 +40,8 @@ def event_schema(detail_type: str) -> dict[str, Any]:
         "title": detail_type,
         "description": (
             f"A {detail_type} event from the products API as EventBridge delivers it; "
-            "deduplicate on detail.eventId (stable across redeliveries)."
+            "deduplicate on detail.eventId (the same on every delivery of one change, in every"
+            " region, and different for every other change)."
         ),
         "type": "object",
         "properties": {
