@@ -17,7 +17,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 export PYTHONPATH := .
 
-.PHONY: help install install-serve install-node test test-unit test-runtime test-browser test-docs lint format run products openapi fuzz event-schemas synth deploy destroy bench clean
+.PHONY: help install install-serve install-node test test-unit test-runtime test-browser test-docs lint format run products openapi fuzz event-schemas synth deploy destroy bench clean mutation
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -33,7 +33,7 @@ $(POETRY):
 # skip packages that happen to be installed there, leaving the new venv empty.
 $(VENV)/.installed: $(POETRY) poetry.lock pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(POETRY) sync --with local,test,dev,cdk,tooling
+	$(POETRY) sync --with local,test,dev,cdk,tooling,mutation
 	@touch $@ $(VENV)/.installed-serve
 
 install: $(VENV)/.installed ## Install Poetry (project-local) and all Python dependency groups
@@ -93,6 +93,25 @@ test-runtime: python314 $(RUNTIME_SITE)/.installed ## Unit, handler, contract, s
 	$(PY314) -VV
 	$(PY314) -c "import sys; sys.exit(sys.version_info[:2] != (3, 14))"
 	PYTHONPATH=.:$(RUNTIME_SITE)/lib $(PY314) -m pytest -p no:cacheprovider $(RUNTIME_TESTS) $(PYTEST_ARGS)
+
+# --- mutation testing (make mutation) ---------------------------------------------------------------
+# mutmut (settings in pyproject.toml, [tool.mutmut]) mutates app/domain, app/entrypoints/api and
+# app/adapters in a copy under mutants/ (git-ignored) and runs, for each mutant, the fast unit tests
+# that cover the mutated function. Every run starts afresh: mutmut keeps the verdicts of functions
+# it has seen before, which would hide what a changed test now kills. tools/mutation_score.py then
+# scores the run against the reviewed list of equivalent mutants. On a terminal mutmut shows its
+# progress; elsewhere (CI) its output goes to mutants/mutmut-run.log.
+MUTATION_EQUIVALENTS := tests/mutation/equivalent-mutants.txt
+MUTATION_THRESHOLD ?= 95
+
+mutation: install ## Mutation testing of app/domain, app/entrypoints/api, app/adapters (mutmut): fails below 95% killed or on a stale list of equivalents
+	rm -rf mutants
+	@mkdir -p mutants
+	@if [ -t 1 ]; then $(VENV)/bin/mutmut run; else \
+		echo "mutmut run > mutants/mutmut-run.log"; \
+		$(VENV)/bin/mutmut run > mutants/mutmut-run.log 2>&1 || { tr '\r' '\n' < mutants/mutmut-run.log | tail -40; exit 1; }; \
+	fi
+	$(RUN) python -m tools.mutation_score $(MUTATION_EQUIVALENTS) --threshold $(MUTATION_THRESHOLD)
 
 lint: install install-node $(VENV)/.installed-browser ## black --check, isort --check, flake8, mypy --strict, bandit, actionlint, then synth (cdk-nag, cfn-lint) and checkov
 	$(RUN) black --check $(PY_SOURCES)
@@ -225,7 +244,7 @@ destroy: install install-node ## Delete STAGE's stacks; the table is retained un
 	$(CDK) destroy --all --no-notices $(CDK_STAGE) $(CDK_ARGS)
 
 clean: ## Remove build outputs and caches (keeps the installed environments, including Python 3.14)
-	rm -rf cdk.out .coverage htmlcov .pytest_cache .mypy_cache
+	rm -rf cdk.out .coverage htmlcov .pytest_cache .mypy_cache mutants
 	rm -rf $(filter-out $(PY314_ROOT) $(RUNTIME_SITE),$(wildcard build/*))
 
 distclean: clean ## Also remove the installed environments

@@ -71,8 +71,10 @@ class ProductRepositoryContract:
         assert repository.get(product.product_id).description is None
 
     def test_get_of_absent_product_raises_not_found(self, repository: ProductRepository) -> None:
-        with pytest.raises(ProductNotFound):
-            repository.get(str(uuid.uuid4()))
+        missing = str(uuid.uuid4())
+        with pytest.raises(ProductNotFound) as failure:
+            repository.get(missing)
+        assert failure.value.product_id == missing
 
     @pytest.mark.parametrize(
         "changes",
@@ -143,7 +145,11 @@ class ProductRepositoryContract:
             repository.update(
                 product.product_id, ProductChanges({"name": "stale"}), T0, 1, new_request_id()
             )
-        assert (conflict.value.expected, conflict.value.actual) == (1, 2)
+        assert (conflict.value.product_id, conflict.value.expected, conflict.value.actual) == (
+            product.product_id,
+            1,
+            2,
+        )
         assert repository.get(product.product_id).name == "v2"
 
     def test_update_of_absent_product_raises_not_found_and_creates_nothing(
@@ -151,7 +157,7 @@ class ProductRepositoryContract:
     ) -> None:
         missing = str(uuid.uuid4())
         for expected_version in (None, 1):
-            with pytest.raises(ProductNotFound):
+            with pytest.raises(ProductNotFound) as failure:
                 repository.update(
                     missing,
                     ProductChanges({"name": "ghost"}),
@@ -159,6 +165,7 @@ class ProductRepositoryContract:
                     expected_version,
                     new_request_id(),
                 )
+            assert failure.value.product_id == missing
         with pytest.raises(ProductNotFound):
             repository.get(missing)
 
@@ -168,16 +175,22 @@ class ProductRepositoryContract:
         repository.delete(product.product_id, None)
         with pytest.raises(ProductNotFound):
             repository.get(product.product_id)
-        with pytest.raises(ProductNotFound):
+        with pytest.raises(ProductNotFound) as failure:
             repository.delete(product.product_id, None)
+        assert failure.value.product_id == product.product_id
 
     def test_delete_with_stale_version_raises_conflict_and_keeps_product(
         self, repository: ProductRepository
     ) -> None:
         product = make_product()
         repository.add(product, new_origin())
-        with pytest.raises(VersionConflict):
+        with pytest.raises(VersionConflict) as conflict:
             repository.delete(product.product_id, 7)
+        assert (conflict.value.product_id, conflict.value.expected, conflict.value.actual) == (
+            product.product_id,
+            7,
+            1,
+        )
         assert repository.get(product.product_id) == product
         repository.delete(product.product_id, 1)
         with pytest.raises(ProductNotFound):

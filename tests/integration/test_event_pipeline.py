@@ -20,6 +20,7 @@ from app import contract
 from app.adapters.dynamodb_product_repository import DynamoDBProductRepository
 from app.domain.exceptions import ProductNotFound, VersionConflict
 from app.domain.model import Origin, Product, ProductChanges, format_timestamp
+from app.entrypoints.standard_output import CURRENT_STDOUT
 from local_api.event_pipeline import (
     STREAM_FUNCTION_NAME,
     STREAM_SERVICE_NAME,
@@ -178,7 +179,9 @@ def test_the_stream_handler_logs_with_its_own_keys_not_the_api_functions(
 ) -> None:
     """Both functions share make run's process: neither may log with the other's keys."""
     repository, poller, bus = pipeline
-    api_logger = Logger(service=contract.SERVICE_NAME)  # the API function's, as its handler builds
+    api_logger = Logger(
+        service=contract.SERVICE_NAME, stream=CURRENT_STDOUT
+    )  # as the API builds it
     api_logger.append_keys(correlation_id="api-request-1")
     try:
         before = dict(api_logger.get_current_keys())  # a copy: the logger's own dict is live

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import time
 import unicodedata
 import uuid
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -13,9 +15,11 @@ from hypothesis import strategies as st
 
 from app.domain import command_handlers, commands, fields, model, queries, query_handlers
 from app.domain.exceptions import (
+    FieldError,
     IdempotencyKeyReused,
     ProductIdTaken,
     ProductNotFound,
+    RepositoryUnavailable,
     ValidationFailed,
     VersionConflict,
 )
@@ -128,8 +132,9 @@ def test_ids_we_never_issue_are_not_found_without_asking_the_store(
             commands.UpdateProduct(bad_id, {"name": "x"}), repository
         ),
     ):
-        with pytest.raises(ProductNotFound):
+        with pytest.raises(ProductNotFound) as failure:
             action()
+        assert failure.value.product_id == bad_id
     assert repository.requests == 0
 
 
@@ -150,22 +155,104 @@ def test_list_page_continues_after_last_product(repository: InMemoryProductRepos
     assert [p.product_id for p in second.products] == ids[2:] and second.continue_after is None
 
 
-def test_timestamps_have_millisecond_precision_and_round_trip() -> None:
+@pytest.fixture
+def local_time_zone_east_of_utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The process's local time zone is UTC+05:30 (a POSIX TZ string: no tz database needed),
+    so a conversion to local time instead of UTC shows."""
+    monkeypatch.setenv("TZ", "UTC-05:30")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_timestamps_have_millisecond_precision_and_round_trip(
+    local_time_zone_east_of_utc: None,
+) -> None:
     moment = datetime(2026, 1, 2, 3, 4, 5, 678999, tzinfo=timezone.utc)
     assert model.format_timestamp(moment) == "2026-01-02T03:04:05.678Z"
     assert model.parse_timestamp("2026-01-02T03:04:05.678Z") == moment.replace(microsecond=678000)
-    assert model.utc_now().microsecond % 1000 == 0
     offset = datetime(2026, 1, 2, 4, 4, 5, tzinfo=timezone(timedelta(hours=1)))
     assert model.format_timestamp(offset) == "2026-01-02T03:04:05.000Z"
 
 
-@pytest.mark.parametrize("name, description", [(42, None), ("ok", 7), (None, None)])
+@pytest.mark.parametrize("text", ["2026-01-02T03:04:05.678Z", "2026-01-02T04:04:05.678+01:00"])
+def test_a_parsed_timestamp_is_in_utc(text: str, local_time_zone_east_of_utc: None) -> None:
+    # Stored values all end in Z; whatever offset a value carries, the domain works in UTC.
+    parsed = model.parse_timestamp(text)
+    assert parsed.tzinfo is timezone.utc
+    assert (parsed.day, parsed.hour) == (2, 3)
+    assert parsed == datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=timezone.utc)
+
+
+def test_utc_now_is_the_current_utc_time_cut_to_milliseconds() -> None:
+    for _ in range(200):
+        before = datetime.now(timezone.utc)
+        now = model.utc_now()
+        after = datetime.now(timezone.utc)
+        assert now.tzinfo is timezone.utc and now.microsecond % 1000 == 0
+        assert before.replace(microsecond=before.microsecond // 1000 * 1000) <= now <= after
+
+
+@pytest.mark.parametrize(
+    "name, description, errors",
+    [
+        (42, None, [FieldError("name", "must be a string")]),
+        ("ok", 7, [FieldError("description", "must be a string or null")]),
+        (None, None, [FieldError("name", "must be a string")]),
+        (
+            b"x",
+            ["y"],
+            [
+                FieldError("name", "must be a string"),
+                FieldError("description", "must be a string or null"),
+            ],
+        ),
+    ],
+)
 def test_domain_rejects_wrong_types_even_past_the_http_schema(
-    repository: InMemoryProductRepository, name: object, description: object
+    repository: InMemoryProductRepository,
+    name: object,
+    description: object,
+    errors: list[FieldError],
 ) -> None:
     command = commands.CreateProduct({"name": name, "description": description})
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(ValidationFailed) as failure:
         command_handlers.create_product(command, repository)
+    assert failure.value.errors == errors
+
+
+def test_an_update_reports_every_broken_rule(repository: InMemoryProductRepository) -> None:
+    product = create(repository)
+    command = commands.UpdateProduct(product.product_id, {"name": " ", "description": "\x00"})
+    with pytest.raises(ValidationFailed) as failure:
+        command_handlers.update_product(command, repository)
+    assert failure.value.errors == [
+        FieldError("name", "must not be empty or only whitespace"),
+        FieldError(
+            "description", "must not contain control characters other than newlines and tabs"
+        ),
+    ]
+    assert str(failure.value) == (
+        "name: must not be empty or only whitespace; description: must not contain control"
+        " characters other than newlines and tabs"
+    )
+
+
+def test_domain_errors_carry_the_product_and_say_what_happened() -> None:
+    not_found = ProductNotFound(FIXED_ID)
+    assert (str(not_found), not_found.product_id) == (f"Product '{FIXED_ID}' not found", FIXED_ID)
+    conflict = VersionConflict(FIXED_ID, 1, 2)
+    assert str(conflict) == f"Product '{FIXED_ID}' is at version 2, not 1"
+    assert (conflict.product_id, conflict.expected, conflict.actual) == (FIXED_ID, 1, 2)
+    reused = IdempotencyKeyReused(FIXED_ID)
+    assert str(reused) == f"Idempotency key of product '{FIXED_ID}' was used for another request"
+    assert reused.product_id == FIXED_ID
+    taken = ProductIdTaken(FIXED_ID)
+    assert (str(taken), taken.product_id) == (f"Product id '{FIXED_ID}' is already taken", FIXED_ID)
+    unavailable = RepositoryUnavailable("ThrottlingException")
+    assert str(unavailable) == "Product store unavailable: ThrottlingException"
+    assert unavailable.reason == "ThrottlingException"
 
 
 # --- Idempotent creation and exactly-once writes ---------------------------------------------
@@ -205,8 +292,9 @@ def test_same_key_with_another_request_is_refused_and_writes_nothing(
     repository: InMemoryProductRepository,
 ) -> None:
     first = command_handlers.create_product(keyed("Lamp"), repository).product
-    with pytest.raises(IdempotencyKeyReused):
+    with pytest.raises(IdempotencyKeyReused) as failure:
         command_handlers.create_product(keyed("Chair"), repository)
+    assert failure.value.product_id == first.product_id
     assert repository.list_page(100, None).products == [first]
 
 
@@ -252,10 +340,11 @@ def test_clash_of_a_generated_id_is_an_error_and_overwrites_nothing(
     original = command_handlers.create_product(
         commands.CreateProduct({"name": "Original"}), repository, new_id=lambda: FIXED_ID
     ).product
-    with pytest.raises(ProductIdTaken):
+    with pytest.raises(ProductIdTaken) as failure:
         command_handlers.create_product(
             commands.CreateProduct({"name": "Other"}), repository, new_id=lambda: FIXED_ID
         )
+    assert failure.value.product_id == FIXED_ID
     assert repository.get(FIXED_ID) == original
 
 

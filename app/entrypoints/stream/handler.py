@@ -31,6 +31,7 @@ from app.adapters.eventbridge_event_publisher import EventBridgeEventPublisher
 from app.domain import events
 from app.domain.model import StoredProduct
 from app.domain.ports import EventPublisher
+from app.entrypoints.standard_output import CURRENT_STDOUT
 
 StreamHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
@@ -58,7 +59,7 @@ def build_handler(
     publisher: EventPublisher, *, service_name: str = contract.SERVICE_NAME
 ) -> StreamHandler:
     """A Lambda handler that publishes the events of a stream batch through ``publisher``."""
-    logger = Logger(service=service_name)
+    logger = Logger(service=service_name, stream=CURRENT_STDOUT)
 
     @logger.inject_lambda_context(log_event=False)
     def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
