@@ -255,14 +255,15 @@ def missing_required(values: Mapping[str, object]) -> list[FieldError]:
     ]
 
 
-def _either(names: list[str]) -> str:
+def alternatives(names: list[str]) -> str:
+    """``a``, ``a and/or b``, ``a, b and/or c``: the names in an error text."""
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and/or {names[-1]}"
 
 
 # The texts of the rules above that are about a request's fields rather than one field's value.
 REQUIRED = "is required"
 NOT_SETTABLE = "cannot be set by a client"
-NO_CHANGES = f"an update must change {_either([d.json_name for d in UPDATE_FIELDS])}"
+NO_CHANGES = f"an update must change {alternatives([d.json_name for d in UPDATE_FIELDS])}"
 
 
 def page_size_errors(page_size: int) -> list[FieldError]:

@@ -391,3 +391,25 @@ def test_timestamps_are_iso_8601_utc_milliseconds_and_read_back(moment: datetime
     assert model.parse_timestamp(text) == moment.replace(
         microsecond=moment.microsecond // 1000 * 1000
     )
+
+
+def test_a_create_without_a_required_field_or_with_a_server_field_is_refused(
+    repository: InMemoryProductRepository,
+) -> None:
+    with pytest.raises(ValidationFailed) as failure:
+        command_handlers.create_product(
+            commands.CreateProduct({"description": "x", "version": 3}), repository
+        )
+    assert failure.value.errors == [
+        FieldError("version", "cannot be set by a client"),
+        FieldError("name", "is required"),
+    ]
+    assert repository.requests == 0
+
+
+@pytest.mark.parametrize(
+    "names, text",
+    [(["name"], "name"), (["a", "b"], "a and/or b"), (["a", "b", "c"], "a, b and/or c")],
+)
+def test_alternatives_are_named_as_a_sentence(names: list[str], text: str) -> None:
+    assert model.alternatives(names) == text

@@ -133,3 +133,51 @@ def test_check_refuses_a_field_that_is_no_text() -> None:
     version = fields.server_field(Kind.VERSION, summary="s", example=1)[fields.DECLARATION]
     with pytest.raises(TypeError, match="not a text field"):
         fields.check(version, "3")
+
+
+def test_a_trimmed_pattern_treats_exactly_pythons_whitespace_as_surrounding() -> None:
+    rule = TextRule(max_length=3, characters=PLAIN, trimmed=True)
+    pattern = rule.pattern(as_sent=True)
+    for code_point in range(0x3100):
+        text = f"{chr(code_point)}a{chr(code_point)}"
+        verdict = rule.problem(text.strip()) is None
+        assert accepts(pattern, text) is verdict, hex(code_point)
+
+
+def test_a_one_character_trimmed_pattern_has_no_middle() -> None:
+    pattern = TextRule(max_length=1, characters=PLAIN, trimmed=True).pattern(as_sent=False)
+    assert [text for text in ("a", "ab", "ab{0,-1}c", "") if accepts(pattern, text)] == ["a"]
+
+
+def test_a_text_that_is_not_trimmed_keeps_its_surrounding_whitespace() -> None:
+    rule = TextRule(max_length=5, characters=PLAIN)
+    note = fields.client_field(rule, summary="s", example="e", nullable=True)
+    assert fields.check(note[fields.DECLARATION], " ab ") == (" ab ", None)
+
+
+def test_client_and_server_fields_declare_what_they_are_given() -> None:
+    rule = TextRule(max_length=5, characters=PLAIN)
+    declared = fields.client_field(rule, summary="Summary", example="Example", required=True)
+    assert declared == {
+        fields.DECLARATION: fields.FieldDeclaration(
+            Kind.TEXT,
+            "Summary",
+            "Example",
+            text=rule,
+            on_create=True,
+            on_update=True,
+            required=True,
+            nullable=False,
+        )
+    }
+    server = fields.server_field(Kind.TIMESTAMP, summary="When", example="2026", nullable=True)
+    assert server == {
+        fields.DECLARATION: fields.FieldDeclaration(Kind.TIMESTAMP, "When", "2026", nullable=True)
+    }
+    assert server[fields.DECLARATION].json_name == ""  # bound to the attribute's name
+
+
+def test_an_optional_client_field_that_cannot_be_null_is_refused_in_words() -> None:
+    rule = TextRule(max_length=3, characters=PLAIN)
+    with pytest.raises(ValueError, match="^a field a create may leave out must be nullable$"):
+        fields.client_field(rule, summary="s", example="e")
