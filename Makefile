@@ -174,8 +174,9 @@ test-browser: install $(VENV)/.installed-browser $(DOCS_PAGE_ASSETS) ## Drive /d
 test-docs: install ## Run the README's quick start and the docs' local examples, as written, against make run on a fresh copy
 	$(RUN) pytest tests/docs_run -p no:cacheprovider $(PYTEST_ARGS)
 
-openapi: install ## Regenerate docs/openapi.json from the resolver (a test fails when it is stale)
+openapi: install ## Regenerate docs/openapi.json and the tables of docs/api.md from the declarations (a test fails when stale)
 	$(RUN) python -m tools.apidocs.openapi docs/openapi.json
+	$(RUN) python -m tools.apidocs.doc_tables docs/api.md
 
 fuzz: install ## Fuzz the local API from its own OpenAPI document (schemathesis, SigV4, >= 1000 cases; SEED=...)
 	$(RUN) python -m tests.fuzz.run --max-examples $(FUZZ_EXAMPLES) $(if $(SEED),--seed $(SEED))

@@ -187,14 +187,15 @@ def failure_queue_findings(queue: sqs.Queue) -> None:
 
 
 def access_policy_findings(policy: iam.ManagedPolicy, wildcard_resources: list[str]) -> None:
-    """The callers' policies: ``.../products/*`` is the path wildcard for the product id."""
+    """The callers' policies: each ``*`` in a path stands for a path parameter (the product id)."""
     for resource in wildcard_resources:
         acknowledge(
             policy,
             f"AwsSolutions-IAM5[Resource::{resource}]",
-            "The wildcard is the {id} path parameter of /products/{id}: API Gateway authorises "
-            "the request's actual path, so a policy for a resource that takes any product id "
-            "must end in /products/*; action, API, stage and method are all named exactly.",
+            "Each wildcard is a path parameter, such as the {id} of /products/{id}: API Gateway "
+            "authorises the request's actual path, so a policy for a resource that takes any "
+            "product id has * in that segment; action, API, stage and method are all named "
+            "exactly.",
         )
 
 

@@ -151,7 +151,7 @@ class DynamoDBProductRepository:
             if value is None:
                 removals.append(f"#{attribute}")
             else:
-                values[f":{attribute}"] = {"S": value}
+                values[f":{attribute}"] = value
                 assignments.append(f"#{attribute} = :{attribute}")
         expression = "SET " + ", ".join(assignments)
         if removals:

@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.domain import model
 from app.domain.model import Product, StoredProduct, format_timestamp
 
 # Event ids are UUIDv5 names in this namespace; fixed forever (golden tests pin the ids).
@@ -27,32 +28,18 @@ EVENT_ID_DESCRIPTION = (
     " with the same id gets new ids for all its changes. Products created before that request"
     " was stored keep the earlier name '<detail-type>/<productId>/<version>'."
 )
-# Fields every update changes; listing them in changedFields would tell consumers nothing.
-_BOOKKEEPING_FIELDS = frozenset({"version", "lastUpdateDate"})
+# changedFields leaves out the fields every update changes (the version and the last update's
+# time, which ProductChanges.applied_to sets): listing them would tell consumers nothing.
+_LISTED_FIELDS = tuple(
+    declared.json_name
+    for declared in model.PRODUCT_FIELDS
+    if declared.attribute not in ("version", "last_update_date")
+)
 
 
-@dataclass(frozen=True)
-class ProductSnapshot:
-    """The public product JSON, exactly as ``GET /products/{id}`` returns it."""
-
-    id: str
-    name: str
-    description: str | None
-    createDate: str
-    lastUpdateDate: str
-    version: int
-
-    @classmethod
-    def of(cls, product: Product) -> ProductSnapshot:
-        """The snapshot of ``product``."""
-        return cls(
-            id=product.product_id,
-            name=product.name,
-            description=product.description,
-            createDate=format_timestamp(product.create_date),
-            lastUpdateDate=format_timestamp(product.last_update_date),
-            version=product.version,
-        )
+# The public product JSON, exactly as ``GET /products/{id}`` returns it (:func:`model.json_values`):
+# each field under its JSON name. Its published schema is derived from the field declarations.
+ProductSnapshot = dict[str, object]
 
 
 @dataclass(frozen=True)
@@ -148,26 +135,24 @@ def _created(after: StoredProduct) -> ProductCreated:
         productId=product.product_id,
         version=product.version,
         occurredAt=format_timestamp(product.last_update_date),
-        product=ProductSnapshot.of(product),
+        product=model.json_values(product),
     )
 
 
 def _updated(before: Product, after: StoredProduct) -> ProductUpdated | None:
-    old, new = ProductSnapshot.of(before), ProductSnapshot.of(after.product)
+    product = after.product
+    old, new = model.json_values(before), model.json_values(product)
     if old == new:
         return None
-    changed = sorted(
-        name
-        for name in vars(new)
-        if name not in _BOOKKEEPING_FIELDS and getattr(old, name) != getattr(new, name)
-    )
     return ProductUpdated(
-        eventId=event_id("ProductUpdated", new.id, new.version, after.origin.request_id),
-        productId=new.id,
-        version=new.version,
-        occurredAt=new.lastUpdateDate,
+        eventId=event_id(
+            "ProductUpdated", product.product_id, product.version, after.origin.request_id
+        ),
+        productId=product.product_id,
+        version=product.version,
+        occurredAt=format_timestamp(product.last_update_date),
         product=new,
-        changedFields=changed,
+        changedFields=sorted(name for name in _LISTED_FIELDS if old[name] != new[name]),
     )
 
 
@@ -181,5 +166,5 @@ def _deleted(before: StoredProduct, observed_at: datetime) -> ProductDeleted:
         version=product.version,
         # Never before the last update: the store's clock may only keep whole seconds.
         occurredAt=format_timestamp(max(observed_at, product.last_update_date)),
-        product=ProductSnapshot.of(product),
+        product=model.json_values(product),
     )

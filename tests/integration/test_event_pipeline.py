@@ -82,7 +82,14 @@ def origin() -> Origin:
 
 
 def product(name: str, description: str | None = None) -> Product:
-    return Product(str(uuid.uuid4()), name, description, T0, T0, 1)
+    return Product(
+        product_id=str(uuid.uuid4()),
+        name=name,
+        description=description,
+        create_date=T0,
+        last_update_date=T0,
+        version=1,
+    )
 
 
 def test_a_crud_sequence_yields_exactly_its_events_in_order(
@@ -92,9 +99,15 @@ def test_a_crud_sequence_yields_exactly_its_events_in_order(
     lamp = product("Lamp", "Warm light")
     later = T0 + timedelta(seconds=5)
     repository.add(lamp, origin())
-    repository.update(lamp.product_id, ProductChanges(name="Desk lamp"), later, 1, request_id())
-    repository.update(lamp.product_id, ProductChanges(description=None), later, 2, request_id())
-    repository.update(lamp.product_id, ProductChanges(name="Desk lamp"), later, 3, request_id())
+    repository.update(
+        lamp.product_id, ProductChanges({"name": "Desk lamp"}), later, 1, request_id()
+    )
+    repository.update(
+        lamp.product_id, ProductChanges({"description": None}), later, 2, request_id()
+    )
+    repository.update(
+        lamp.product_id, ProductChanges({"name": "Desk lamp"}), later, 3, request_id()
+    )
     repository.delete(lamp.product_id, 4)
 
     delivered = drain(poller, bus, 5)
@@ -135,7 +148,7 @@ def test_rejected_writes_publish_nothing(
     lamp = product("Lamp")
     repository.add(lamp, origin())
     with pytest.raises(VersionConflict):
-        repository.update(lamp.product_id, ProductChanges(name="X"), T0, 7, request_id())
+        repository.update(lamp.product_id, ProductChanges({"name": "X"}), T0, 7, request_id())
     with pytest.raises(VersionConflict):
         repository.delete(lamp.product_id, 7)
     with pytest.raises(ProductNotFound):

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.domain import command_handlers, commands, model, queries, query_handlers
+from app.domain import command_handlers, commands, fields, model, queries, query_handlers
 from app.domain.exceptions import (
     FieldError,
     IdempotencyKeyReused,
@@ -36,7 +36,7 @@ def repository() -> InMemoryProductRepository:
 
 def create(repository: InMemoryProductRepository, name: str = "Lamp") -> model.Product:
     return command_handlers.create_product(
-        commands.CreateProduct(name=name), repository, clock=lambda: T0
+        commands.CreateProduct({"name": name}), repository, clock=lambda: T0
     ).product
 
 
@@ -44,12 +44,19 @@ def test_create_uses_injected_clock_and_id_and_trims_name(
     repository: InMemoryProductRepository,
 ) -> None:
     product = command_handlers.create_product(
-        commands.CreateProduct(name="  Lamp ", description="Warm\nlight"),
+        commands.CreateProduct({"name": "  Lamp ", "description": "Warm\nlight"}),
         repository,
         clock=lambda: T0,
         new_id=lambda: FIXED_ID,
     ).product
-    assert product == model.Product(FIXED_ID, "Lamp", "Warm\nlight", T0, T0, 1)
+    assert product == model.Product(
+        product_id=FIXED_ID,
+        name="Lamp",
+        description="Warm\nlight",
+        create_date=T0,
+        last_update_date=T0,
+        version=1,
+    )
     assert repository.get(FIXED_ID) == product
 
 
@@ -73,19 +80,22 @@ def test_create_rejects_rule_violations_without_storing(
     repository: InMemoryProductRepository, name: str, description: str | None, fields: set[str]
 ) -> None:
     with pytest.raises(ValidationFailed) as failure:
-        command_handlers.create_product(commands.CreateProduct(name, description), repository)
+        command_handlers.create_product(
+            commands.CreateProduct({"name": name, "description": description}), repository
+        )
     assert {error.field for error in failure.value.errors} == fields
     assert repository.requests == 0
 
 
 def test_name_of_exactly_200_characters_after_trimming_is_valid() -> None:
-    assert model.normalise_name("  " + "é" * 200 + "\n") == ("é" * 200, [])
+    values, errors = model.checked_values(model.CREATE_FIELDS, {"name": "  " + "é" * 200 + "\n"})
+    assert (values, errors) == ({"name": "é" * 200}, [])
 
 
 def test_update_without_changes_is_rejected(repository: InMemoryProductRepository) -> None:
     product = create(repository)
     with pytest.raises(ValidationFailed) as failure:
-        command_handlers.update_product(commands.UpdateProduct(product.product_id), repository)
+        command_handlers.update_product(commands.UpdateProduct(product.product_id, {}), repository)
     assert [e.field for e in failure.value.errors] == [model.CHANGES_FIELD]
 
 
@@ -95,7 +105,7 @@ def test_update_keeps_create_date_and_moves_last_update_date(
     product = create(repository)
     later = T0 + timedelta(minutes=5)
     updated = command_handlers.update_product(
-        commands.UpdateProduct(product.product_id, description=None, expected_version=1),
+        commands.UpdateProduct(product.product_id, {"description": None}, expected_version=1),
         repository,
         clock=lambda: later,
     )
@@ -106,7 +116,8 @@ def test_update_with_stale_version_raises_conflict(repository: InMemoryProductRe
     product = create(repository)
     with pytest.raises(VersionConflict):
         command_handlers.update_product(
-            commands.UpdateProduct(product.product_id, name="x", expected_version=2), repository
+            commands.UpdateProduct(product.product_id, {"name": "x"}, expected_version=2),
+            repository,
         )
 
 
@@ -118,7 +129,7 @@ def test_ids_we_never_issue_are_not_found_without_asking_the_store(
         lambda: query_handlers.get_product(queries.GetProduct(bad_id), repository),
         lambda: command_handlers.delete_product(commands.DeleteProduct(bad_id), repository),
         lambda: command_handlers.update_product(
-            commands.UpdateProduct(bad_id, name="x"), repository
+            commands.UpdateProduct(bad_id, {"name": "x"}), repository
         ),
     ):
         with pytest.raises(ProductNotFound) as failure:
@@ -205,7 +216,7 @@ def test_domain_rejects_wrong_types_even_past_the_http_schema(
     description: object,
     errors: list[FieldError],
 ) -> None:
-    command = commands.CreateProduct(name=name, description=description)  # type: ignore[arg-type]
+    command = commands.CreateProduct({"name": name, "description": description})
     with pytest.raises(ValidationFailed) as failure:
         command_handlers.create_product(command, repository)
     assert failure.value.errors == errors
@@ -213,7 +224,7 @@ def test_domain_rejects_wrong_types_even_past_the_http_schema(
 
 def test_an_update_reports_every_broken_rule(repository: InMemoryProductRepository) -> None:
     product = create(repository)
-    command = commands.UpdateProduct(product.product_id, name=" ", description="\x00")
+    command = commands.UpdateProduct(product.product_id, {"name": " ", "description": "\x00"})
     with pytest.raises(ValidationFailed) as failure:
         command_handlers.update_product(command, repository)
     assert failure.value.errors == [
@@ -253,7 +264,7 @@ def keyed(
     """A create with an Idempotency-Key whose fingerprint covers the request's JSON value."""
     fingerprint = model.request_fingerprint({"name": name, **request})
     return commands.CreateProduct(
-        name=name, idempotency=commands.IdempotencyKey(caller, key, fingerprint)
+        {"name": name}, idempotency=commands.IdempotencyKey(caller, key, fingerprint)
     )
 
 
@@ -261,7 +272,7 @@ def test_repeat_of_a_keyed_create_replays_the_product_without_writing(
     repository: InMemoryProductRepository,
 ) -> None:
     first = command_handlers.create_product(keyed(), repository)
-    later = commands.UpdateProduct(first.product.product_id, description="changed since")
+    later = commands.UpdateProduct(first.product.product_id, {"description": "changed since"})
     updated = command_handlers.update_product(later, repository)
     repeat = command_handlers.create_product(keyed(), repository)
     assert not first.replayed and repeat == command_handlers.Created(updated, replayed=True)
@@ -317,7 +328,7 @@ def test_store_retry_of_a_create_answers_as_the_first_attempt(
     repository: InMemoryProductRepository,
 ) -> None:
     # The first attempt was stored; the retry of the same request (same request id) meets it.
-    command = commands.CreateProduct(name="Lamp", request_id="request-1")
+    command = commands.CreateProduct({"name": "Lamp"}, request_id="request-1")
     first = command_handlers.create_product(command, repository, new_id=lambda: FIXED_ID)
     again = command_handlers.create_product(command, repository, new_id=lambda: FIXED_ID)
     assert again == first == command_handlers.Created(repository.get(FIXED_ID))
@@ -327,11 +338,11 @@ def test_clash_of_a_generated_id_is_an_error_and_overwrites_nothing(
     repository: InMemoryProductRepository,
 ) -> None:
     original = command_handlers.create_product(
-        commands.CreateProduct(name="Original"), repository, new_id=lambda: FIXED_ID
+        commands.CreateProduct({"name": "Original"}), repository, new_id=lambda: FIXED_ID
     ).product
     with pytest.raises(ProductIdTaken) as failure:
         command_handlers.create_product(
-            commands.CreateProduct(name="Other"), repository, new_id=lambda: FIXED_ID
+            commands.CreateProduct({"name": "Other"}), repository, new_id=lambda: FIXED_ID
         )
     assert failure.value.product_id == FIXED_ID
     assert repository.get(FIXED_ID) == original
@@ -347,16 +358,22 @@ def test_keyed_create_after_its_product_was_deleted_creates_it_again(
 
 
 @pytest.mark.slow  # seconds, not milliseconds: `make test` runs it, `make test-unit` skips it
-def test_the_character_rules_are_exactly_the_forbidden_unicode_categories() -> None:
-    # The rules search with regular expressions (fast); the categories are what they mean.
+def test_the_character_rules_are_exactly_control_characters_and_surrogates() -> None:
+    # The rules search with regular expressions (fast); the Unicode categories are what they mean:
+    # control characters (Cc) and surrogates (Cs), with line breaks and tabs allowed in multi-line
+    # text; and a trimmed text loses exactly what str.strip() removes.
+    name = fields.TextRule(max_length=5, characters=fields.NO_CONTROL_CHARACTERS)
+    text = fields.TextRule(
+        max_length=5, characters=fields.NO_CONTROL_CHARACTERS_BUT_LINE_BREAKS_AND_TABS
+    )
+    whitespace = fields.TextRule(max_length=5, characters=fields.Characters(fields.WHITESPACE, "w"))
     for code_point in range(0x110000):
         char = chr(code_point)
-        forbidden = unicodedata.category(char) in model.FORBIDDEN_CATEGORIES
-        name_ok = not model.normalise_name(f"a{char}a")[1]
-        description_ok = not model.description_errors(char)
-        assert name_ok is not forbidden, hex(code_point)
-        allowed_in_description = char in model.DESCRIPTION_ALLOWED_CONTROLS
-        assert description_ok is (not forbidden or allowed_in_description), hex(code_point)
+        forbidden = unicodedata.category(char) in {"Cc", "Cs"}
+        assert (name.problem(f"a{char}a") is None) is not forbidden, hex(code_point)
+        allowed_in_text = not forbidden or char in "\n\r\t"
+        assert (text.problem(char) is None) is allowed_in_text, hex(code_point)
+        assert (whitespace.problem(char) is None) is not char.isspace(), hex(code_point)
 
 
 @settings(max_examples=300, deadline=None)
@@ -374,3 +391,25 @@ def test_timestamps_are_iso_8601_utc_milliseconds_and_read_back(moment: datetime
     assert model.parse_timestamp(text) == moment.replace(
         microsecond=moment.microsecond // 1000 * 1000
     )
+
+
+def test_a_create_without_a_required_field_or_with_a_server_field_is_refused(
+    repository: InMemoryProductRepository,
+) -> None:
+    with pytest.raises(ValidationFailed) as failure:
+        command_handlers.create_product(
+            commands.CreateProduct({"description": "x", "version": 3}), repository
+        )
+    assert failure.value.errors == [
+        FieldError("version", "cannot be set by a client"),
+        FieldError("name", "is required"),
+    ]
+    assert repository.requests == 0
+
+
+@pytest.mark.parametrize(
+    "names, text",
+    [(["name"], "name"), (["a", "b"], "a and/or b"), (["a", "b", "c"], "a, b and/or c")],
+)
+def test_alternatives_are_named_as_a_sentence(names: list[str], text: str) -> None:
+    assert model.alternatives(names) == text

@@ -66,7 +66,9 @@ def test_unexpected_error_on_conditional_write_is_not_disguised(
     repository, stubber = stubbed
     stubber.add_client_error("update_item", service_error_code="ValidationException")
     with stubber, pytest.raises(ClientError):
-        repository.update(IDS[0], ProductChanges(name="x"), datetime.now(timezone.utc), None, "r")
+        repository.update(
+            IDS[0], ProductChanges({"name": "x"}), datetime.now(timezone.utc), None, "r"
+        )
 
 
 @pytest.mark.parametrize("operation", ["put_item", "delete_item"])

@@ -18,7 +18,7 @@ from tests.support.lambda_context import ACCOUNT_ID
 from tests.support.rest_events import rest_event
 
 KEY = "order-4711/attempt"
-PRODUCT_FIELDS = {"id", "name", "description", "createDate", "lastUpdateDate", "version"}
+PRODUCT_FIELDS = {declared.json_name for declared in model.PRODUCT_FIELDS}
 
 
 def post(

@@ -58,11 +58,15 @@ def test_domain_rule_names_become_client_names_and_product_fields_keep_theirs() 
         FieldError(model.PAGE_SIZE_FIELD, "a"),
         FieldError(model.CHANGES_FIELD, "b"),
         FieldError("name", "c"),
+        FieldError("last_update_date", "d"),
+        FieldError("unknown", "e"),
     ]
     assert messages.client_field_errors(errors) == [
         FieldError("pageSize", "a"),
         FieldError("body", "b"),
         FieldError("name", "c"),
+        FieldError("lastUpdateDate", "d"),  # a product attribute under its JSON name
+        FieldError("unknown", "e"),  # any other name as the domain wrote it
     ]
 
 
