@@ -28,7 +28,7 @@ PROJECT_NODE := $(PROJECT_NODE_DIR)/node_modules/.installed
 export PATH := $(CURDIR)/$(PROJECT_NODE_DIR)/node_modules/.bin:$(PATH)
 endif
 
-.PHONY: help install install-serve install-node test test-unit test-runtime test-browser test-docs lint compat release-snapshot format run products openapi fuzz event-schemas synth deploy destroy bench clean distclean
+.PHONY: help install install-serve install-node test test-unit test-runtime test-browser test-docs lint compat release-snapshot format run products openapi fuzz event-schemas synth deploy destroy bench clean distclean mutation
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' \
@@ -46,7 +46,7 @@ $(POETRY):
 # skip packages that happen to be installed there, leaving the new venv empty.
 $(VENV)/.installed: $(POETRY) poetry.lock pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(POETRY) sync --with local,test,dev,cdk,tooling
+	$(POETRY) sync --with local,test,dev,cdk,tooling,mutation
 	@touch $@ $(VENV)/.installed-serve
 
 install: $(VENV)/.installed ## Install Poetry (project-local) and all Python dependency groups
@@ -117,6 +117,25 @@ test-runtime: install $(RUNTIME_REQUIREMENTS) ## tests/unit on Python 3.14, the 
 	runtime=$$($(LAMBDA_PYTHON_TOOL) prepare "$$interpreter" $(RUNTIME_REQUIREMENTS) $(RUNTIME_ENV)) && \
 	echo "$(RUNTIME_ENV)/bin/python -m pytest $(RUNTIME_TESTS) $(PYTEST_ARGS)  # $$interpreter, $$($$runtime -V)" && \
 	$$runtime -m pytest -p no:cacheprovider $(RUNTIME_TESTS) $(PYTEST_ARGS)
+
+# --- mutation testing (make mutation) ---------------------------------------------------------------
+# mutmut (settings in pyproject.toml, [tool.mutmut]) mutates app/domain, app/entrypoints/api and
+# app/adapters in a copy under mutants/ (git-ignored) and runs, for each mutant, the fast unit tests
+# that cover the mutated function. Every run starts afresh: mutmut keeps the verdicts of functions
+# it has seen before, which would hide what a changed test now kills. tools/mutation_score.py then
+# scores the run against the reviewed list of equivalent mutants. On a terminal mutmut shows its
+# progress; elsewhere (CI) its output goes to mutants/mutmut-run.log.
+MUTATION_EQUIVALENTS := tests/mutation/equivalent-mutants.txt
+MUTATION_THRESHOLD ?= 95
+
+mutation: install ## Mutation testing of app/domain, app/entrypoints/api, app/adapters (mutmut): fails below 95% killed or on a stale list of equivalents
+	rm -rf mutants
+	@mkdir -p mutants
+	@if [ -t 1 ]; then $(VENV)/bin/mutmut run; else \
+		echo "mutmut run > mutants/mutmut-run.log"; \
+		$(VENV)/bin/mutmut run > mutants/mutmut-run.log 2>&1 || { tr '\r' '\n' < mutants/mutmut-run.log | tail -40; exit 1; }; \
+	fi
+	$(RUN) python -m tools.mutation_score $(MUTATION_EQUIVALENTS) --threshold $(MUTATION_THRESHOLD)
 
 lint: install install-node $(VENV)/.installed-browser ## black --check, isort --check, flake8, mypy --strict, lint-imports, bandit, actionlint, API compatibility (compat), then synth (cdk-nag, cfn-lint) and checkov
 	$(RUN) black --check $(PY_SOURCES)
@@ -195,8 +214,9 @@ test-browser: install $(VENV)/.installed-browser $(DOCS_PAGE_ASSETS) ## Drive /d
 test-docs: install ## Run the README's quick start and the docs' local examples, as written, against make run on a fresh copy
 	$(RUN) pytest tests/docs_run -p no:cacheprovider $(PYTEST_ARGS)
 
-openapi: install ## Regenerate docs/openapi.json from the resolver (a test fails when it is stale)
+openapi: install ## Regenerate docs/openapi.json and the tables of docs/api.md from the declarations (a test fails when stale)
 	$(RUN) python -m tools.apidocs.openapi docs/openapi.json
+	$(RUN) python -m tools.apidocs.doc_tables docs/api.md
 
 fuzz: install ## Fuzz the local API from its own OpenAPI document (schemathesis, SigV4, >= 1000 cases; SEED=...)
 	$(RUN) python -m tests.fuzz.run --max-examples $(FUZZ_EXAMPLES) $(if $(SEED),--seed $(SEED))
@@ -233,7 +253,10 @@ install-checkov: $(CHECKOV_VENV)/.installed ## Install checkov (pinned) into its
 
 .PHONY: install-checkov checkov diff bootstrap
 
+# A multi-region stage is several stacks (docs/multi-region.md): templates of an earlier stage are
+# removed first, so cfn-lint and checkov see exactly this stage's.
 synth: install install-node ## Synthesise STAGE (default dev) offline into cdk.out (builds the layer, runs cdk-nag), then cfn-lint it
+	rm -f cdk.out/*.template.json
 	$(WITH_LAMBDA_PYTHON) $(CDK) synth --no-notices --quiet $(CDK_STAGE) $(CDK_ARGS)
 	$(RUN) cfn-lint cdk.out/*.template.json
 
@@ -251,15 +274,17 @@ bootstrap: install install-node ## Bootstrap CDK once in the account/region of y
 	@$(AWS_TARGET_CHECK)
 	$(CDK) bootstrap --no-notices $(CDK_STAGE) $(CDK_ARGS)
 
+# --all: every stack of the stage (one, or a multi-region stage's table and regional stacks), in
+# dependency order (the table first; destroy goes in reverse).
 deploy: install install-node ## Deploy STAGE with your AWS credentials; writes the outputs to cdk-outputs/STAGE.json
 	@$(AWS_TARGET_CHECK)
-	$(WITH_LAMBDA_PYTHON) $(CDK) deploy --no-notices $(CDK_STAGE) --outputs-file cdk-outputs/$(STAGE).json $(CDK_ARGS)
+	$(WITH_LAMBDA_PYTHON) $(CDK) deploy --all --no-notices $(CDK_STAGE) --outputs-file cdk-outputs/$(STAGE).json $(CDK_ARGS)
 
-destroy: install install-node ## Delete STAGE's stack; the table is retained unless its stage file says destroy
-	$(CDK) destroy --no-notices $(CDK_STAGE) $(CDK_ARGS)
+destroy: install install-node ## Delete STAGE's stacks; the table is retained unless its stage file says destroy
+	$(CDK) destroy --all --no-notices $(CDK_STAGE) $(CDK_ARGS)
 
 clean: ## Remove build outputs and caches (keeps the installed environments, including Python 3.14)
-	rm -rf cdk.out .coverage htmlcov .pytest_cache .mypy_cache
+	rm -rf cdk.out .coverage htmlcov .pytest_cache .mypy_cache mutants
 	rm -rf $(filter-out $(PY314_ROOT) $(RUNTIME_ENV),$(wildcard build/*))
 
 distclean: clean ## Also remove the installed environments

@@ -29,7 +29,7 @@ def access_policies(
     # The same ARN as cdk-nag spells it in a finding's id (a reference as <LogicalId>).
     nag_api_arn = _as_cdk_nag_writes_it(cdk.Stack.of(scope).resolve(api_arn))
     policies = {}
-    for name, methods in contract.ACCESS_POLICIES.items():
+    for name, writes in contract.ACCESS_POLICIES.items():
         document = contract.access_policy_document(name, api_arn, config.stage)
         policy = iam.ManagedPolicy(
             scope,
@@ -37,8 +37,9 @@ def access_policies(
             description=f"Calls to products-api ({config.stage}) allowed to {name}",
             document=iam.PolicyDocument.from_json(document),
         )
-        nag_resources = contract.invoke_resources(nag_api_arn, config.stage, methods)
-        findings.access_policy_findings(policy, [r for r in nag_resources if r.endswith("*")])
+        nag_resources = contract.invoke_resources(nag_api_arn, config.stage, writes=writes)
+        # A path parameter is a wildcard wherever it sits in the path (/products/*/archive too).
+        findings.access_policy_findings(policy, [r for r in nag_resources if "*" in r])
         cdk.CfnOutput(
             scope,
             f"{name}PolicyArn",

@@ -7,13 +7,15 @@ import ipaddress
 import json
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_logs as logs
 from constructs import Node
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
+
+from infra import mrsc
 
 STAGES_DIR = Path(__file__).resolve().parent / "stages"
 DEFAULT_STAGE = "dev"
@@ -54,6 +56,7 @@ DEPLOYMENT_STRATEGIES: dict[str, codedeploy.ILambdaDeploymentConfig] = {
 }
 
 _STAGE = r"^[a-z][a-z0-9-]{0,19}$"
+_REGION = r"^[a-z]{2}(-[a-z]+)+-\d$"
 # A context key that looks like one of ours (CDK's own keys contain ':' or '-').
 _OPTION_LIKE = re.compile(r"^[a-z][A-Za-z0-9]*$")
 
@@ -73,7 +76,7 @@ class StackConfig(BaseModel):
     # Given: the stack is bound to that account/region; absent: environment-agnostic (the
     # template resolves both at deploy time from the credentials the CLI uses).
     account: str | None = Field(None, pattern=r"^\d{12}$")
-    region: str | None = Field(None, pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
+    region: str | None = Field(None, pattern=_REGION)
     table_removal_policy: Literal["retain", "destroy"] = "retain"
     table_deletion_protection: bool | None = None  # None: on exactly when the table is retained
     table_customer_managed_key: bool = False
@@ -103,8 +106,15 @@ class StackConfig(BaseModel):
     # A stage other than dev refuses to synthesise Lambda assets without the runtime's bytecode
     # (every cold start would compile every module); true accepts that (infra/bytecode.py).
     allow_missing_bytecode: bool = False
+    # Set: a multi-region stage (docs/multi-region.md): one global table with multi-Region strong
+    # consistency, whose stack goes to the first region, and the whole API in every region listed.
+    regions: list[Annotated[str, Field(pattern=_REGION)]] | None = None
+    # The third region of a two-replica MRSC table: it takes part in every write, serves nothing.
+    witness_region: str | None = Field(None, pattern=_REGION)
 
-    @field_validator("alarm_email", "web_acl_arn", "account", "region", mode="before")
+    @field_validator(
+        "alarm_email", "web_acl_arn", "account", "region", "witness_region", mode="before"
+    )
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         """`-c alarmEmail=` (empty) switches an option off instead of failing its pattern."""
@@ -125,6 +135,14 @@ class StackConfig(BaseModel):
             return None if value is None else [str(ipaddress.ip_network(c)) for c in value]
         except ValueError as error:
             raise ValueError(f"CIDR blocks such as 203.0.113.0/24 ({error})") from None
+
+    @field_validator("regions", mode="before")
+    @classmethod
+    def _region_list(cls, value: Any) -> Any:
+        """`-c regions=us-east-1,us-east-2,us-west-2`; empty switches the option off."""
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        return value or None
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -164,11 +182,23 @@ class StackConfig(BaseModel):
                 "snapStart=true needs provisionedConcurrency=0 (Lambda does not support both "
                 "on one version)"
             )
+        multi_region_problem = mrsc.problem(self)
+        if multi_region_problem:
+            raise ValueError(multi_region_problem)
         return self
 
     @property
     def stack_name(self) -> str:
         return f"products-api-{self.stage}"
+
+    @property
+    def table_stack_name(self) -> str:
+        """A multi-region stage's stack that owns the global table (in its first region)."""
+        return f"{self.stack_name}-table"
+
+    def regional_stack_name(self, region: str) -> str:
+        """A multi-region stage's stack of the API in ``region``."""
+        return f"{self.stack_name}-{region}"
 
     @property
     def retain_table(self) -> bool:
@@ -196,7 +226,12 @@ class StackConfig(BaseModel):
             return cls.model_validate(values)
         except ValidationError as error:
             problems = [
-                f"{'.'.join(str(p) for p in e['loc']) or 'config'}={e.get('input')!r}: {e['msg']}"
+                (
+                    f"{'.'.join(str(p) for p in e['loc'])}={e.get('input')!r}: {e['msg']}"
+                    if e["loc"]
+                    # A rule across settings: its message names them (not the whole input).
+                    else str(e["msg"]).removeprefix("Value error, ")
+                )
                 for e in error.errors()
             ]
             raise ConfigError("invalid configuration: " + "; ".join(problems)) from None

@@ -54,6 +54,7 @@ class DomainEvents(Construct):
         *,
         table: dynamodb.ITable,
         code: lambda_.Code,
+        stream_arn: str | None = None,
         layer: lambda_.ILayerVersion,
         runtime: lambda_.Runtime,
         architecture: lambda_.Architecture,
@@ -64,8 +65,11 @@ class DomainEvents(Construct):
         project_root: Path,
         stage: str,
     ) -> None:
+        """``stream_arn``: the exact stream to read, when ``table`` (a replica seen from another
+        stack) cannot name it; by default the table's own."""
         super().__init__(scope, construct_id)
-        if table.table_stream_arn is None:
+        stream_arn = stream_arn or table.table_stream_arn
+        if stream_arn is None:
             raise ValueError("the table needs a NEW_AND_OLD_IMAGES stream")
         self.bus = events.EventBus(self, "Bus", description=f"products-api ({stage}) domain events")
         self.registry = self._schemas(project_root)
@@ -102,7 +106,7 @@ class DomainEvents(Construct):
                     "dynamodb:GetShardIterator",
                     "dynamodb:ListStreams",
                 ],
-                resources=[table.table_stream_arn],
+                resources=[stream_arn],
             )
         )
         self.function = lambda_.Function(
@@ -138,7 +142,7 @@ class DomainEvents(Construct):
             self,
             "TableStream",
             target=self.function,
-            event_source_arn=table.table_stream_arn,
+            event_source_arn=stream_arn,
             starting_position=lambda_.StartingPosition.TRIM_HORIZON,
             batch_size=BATCH_SIZE,
             max_batching_window=BATCHING_WINDOW,

@@ -32,7 +32,15 @@ class Monitoring(Construct):
     dashboard); :meth:`add_graphs` adds a row of graphs. Both may be called in any order.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: StackConfig) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StackConfig,
+        dashboard_name: str | None = None,
+    ) -> None:
+        """``dashboard_name`` defaults to ``products-api-<stage>``, the alarms' prefix."""
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
         self.prefix = f"products-api-{config.stage}"
@@ -41,7 +49,7 @@ class Monitoring(Construct):
             self.topic.add_subscription(subscriptions.EmailSubscription(config.alarm_email))
         self.alarms: list[cloudwatch.Alarm] = []
         self.deployment_alarms: list[cloudwatch.IAlarm] = []
-        self.dashboard_name = self.prefix
+        self.dashboard_name = dashboard_name or self.prefix
         self.dashboard = cloudwatch.Dashboard(
             self,
             "Dashboard",

@@ -18,6 +18,13 @@ _KEY_TYPES = {
 }
 
 
+def partition_key() -> dynamodb.Attribute:
+    """The table's key, as ``app/contract.py`` declares it."""
+    return dynamodb.Attribute(
+        name=contract.PARTITION_KEY, type=_KEY_TYPES[contract.PARTITION_KEY_TYPE]
+    )
+
+
 class ProductsTable(Construct):
     """The table the API stores products in (``table``), keyed as ``app/contract.py`` says."""
 
@@ -37,9 +44,7 @@ class ProductsTable(Construct):
             self,
             "Default",
             # No table_name: CloudFormation generates one, so stages and replacements never collide.
-            partition_key=dynamodb.Attribute(
-                name=contract.PARTITION_KEY, type=_KEY_TYPES[contract.PARTITION_KEY_TYPE]
-            ),
+            partition_key=partition_key(),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
             encryption=(
                 dynamodb.TableEncryption.CUSTOMER_MANAGED

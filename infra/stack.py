@@ -11,6 +11,7 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_codedeploy as codedeploy
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
@@ -25,6 +26,7 @@ from infra.bytecode import assets_compiler
 from infra.config import StackConfig
 from infra.event_bus import DomainEvents
 from infra.function_code import function_code
+from infra.global_table import RegionalReplica
 from infra.layer import dependencies_layer
 from infra.monitoring import Monitoring
 from infra.products_table import ProductsTable
@@ -43,31 +45,49 @@ class ProductsApiStack(cdk.Stack):
         *,
         config: StackConfig,
         project_root: Path,
+        global_table_name: str | None = None,
         **kwargs: Any,
     ) -> None:
+        """``global_table_name``: serve the replica of a multi-region stage's global table in this
+        stack's region (``infra/global_table.py``) instead of a table of its own."""
+        where = config.stage
+        if global_table_name is not None:
+            where += f", {kwargs['env'].region}"
         super().__init__(
             scope,
             construct_id,
-            description=f"products-api ({config.stage}): IAM-authorised REST API, Lambda, DynamoDB",
+            description=f"products-api ({where}): IAM-authorised REST API, Lambda, DynamoDB",
             **kwargs,
         )
         self.config = config
+        self.global_table_name = global_table_name
         # Data and everything needed to read it (logs, their keys) share one removal policy.
         self.data_removal = (
             cdk.RemovalPolicy.RETAIN if config.retain_table else cdk.RemovalPolicy.DESTROY
         )
         self.logs_key = self._logs_key() if config.log_encryption else None
-        self.table = ProductsTable(
-            self,
-            "ProductsTable",
-            config=config,
-            encryption_key=(
-                self._key("TableKey", "products table")
-                if config.table_customer_managed_key
-                else None
-            ),
-            removal_policy=self.data_removal,
-        ).table
+        self.table: dynamodb.ITable
+        stream_arn = None
+        if global_table_name is None:
+            self.table = ProductsTable(
+                self,
+                "ProductsTable",
+                config=config,
+                encryption_key=(
+                    self._key("TableKey", "products table")
+                    if config.table_customer_managed_key
+                    else None
+                ),
+                removal_policy=self.data_removal,
+            ).table
+        else:
+            replica = RegionalReplica(
+                self,
+                "ProductsTableReplica",
+                table_name=global_table_name,
+                log_group=self._log_group("StreamLookupLogs"),
+            )
+            self.table, stream_arn = replica.table, replica.stream_arn
         # One code asset and one layer for both functions (the API and the stream function),
         # compiled to the runtime's bytecode; no compiler is needed when bundling is skipped.
         compiler = (
@@ -107,7 +127,13 @@ class ProductsApiStack(cdk.Stack):
             access_logs=self._log_group("ApiAccessLogs"),
         )
         self.access_policies = access_policies(self, api=self.api, config=config)
-        self.monitoring = Monitoring(self, "Monitoring", config=config)
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            config=config,
+            # Dashboard names are account-wide: each region's needs its own.
+            dashboard_name=None if global_table_name is None else self.stack_name,
+        )
         self.monitoring.add_alarms(
             api_alarms(
                 config, function=self.function, alias=self.alias, api=self.api, table=self.table
@@ -118,6 +144,7 @@ class ProductsApiStack(cdk.Stack):
             self,
             "DomainEvents",
             table=self.table,
+            stream_arn=stream_arn,
             code=code,
             layer=layer,
             runtime=RUNTIME,
@@ -219,5 +246,10 @@ class ProductsApiStack(cdk.Stack):
                 "Stream records whose events could not be published (after every retry)",
             ),
         }
+        if self.global_table_name is not None:
+            outputs["Region"] = (
+                self.region,
+                "The region of this stack's API: sign requests to its ApiUrl for this region",
+            )
         for output_id, (value, description) in outputs.items():
             cdk.CfnOutput(self, output_id, value=value, description=description)

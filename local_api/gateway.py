@@ -22,7 +22,13 @@ from local_api.lambda_context import LambdaContext
 from local_api.log_redaction import redact_query
 from local_api.principals import LocalAccess
 from local_api.proxy_response import HttpResponse, MalformedProxyResponse, to_http_response
-from local_api.sigv4 import MISSING_TOKEN, AuthError, IncomingRequest, verify
+from local_api.sigv4 import (
+    MISSING_TOKEN,
+    AmbiguousCredentials,
+    AuthError,
+    IncomingRequest,
+    verify,
+)
 
 # The function the gateway invokes: (proxy event, context) -> proxy result.
 FunctionHandler = Callable[[dict[str, Any], Any], Any]
@@ -125,6 +131,9 @@ class LocalGateway:
                 self._key_pairs,
                 self._config.region,
             )
+        except AmbiguousCredentials as error:  # the HTTP server refuses these before the body
+            logger.info("400 refused: %s", error)
+            return self._error(400, f"Bad Request: {error}")
         except AuthError as error:
             # Never the Authorization header, token or signatures: AuthError.log_text holds none.
             logger.warning("403 %s: %s", error.error_type, error.log_text)

@@ -36,6 +36,7 @@ from werkzeug.wrappers import Request
 
 from local_api.gateway import MAX_PAYLOAD_BYTES, LocalGateway
 from local_api.proxy_events import HttpRequest
+from local_api.sigv4 import credential_ambiguity
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -111,13 +112,6 @@ def framing_problem(headers: Message) -> str | None:
     return None
 
 
-def duplicate_credentials(headers: Message) -> str | None:
-    """Why the request's credentials are ambiguous, or None when they are not."""
-    if len(headers.get_all("Authorization") or []) > 1:
-        return "more than one Authorization header"
-    return None
-
-
 class QuotaDechunkedInput(DechunkedInput):
     """werkzeug's chunked-body reader, refusing a body whose declared chunk sizes pass the quota
     at once (RequestEntityTooLarge), instead of waiting for the bytes of a huge chunk."""
@@ -165,7 +159,7 @@ class _StrictHandler(WSGIRequestHandler):
         # http.server folds a leading '//' into '/'; API Gateway does not, so keep the raw target.
         words = self.requestline.split()
         self.raw_target = words[1] if len(words) > 1 else "/"
-        problem = framing_problem(self.headers) or duplicate_credentials(self.headers)
+        problem = framing_problem(self.headers) or credential_ambiguity(self.headers.items())
         if problem is not None:
             logger.info("%s - 400 refused: %s", self.client[0], problem)
             self.send_error(HTTPStatus.BAD_REQUEST, f"Bad Request: {problem}")
@@ -252,7 +246,9 @@ class GatewayApplication:
             return _respond(start_response, method, 400, [], _message("Bad Request"))
         environ[_REQUEST_READ]()
         target: str = environ[_RAW_TARGET]
-        if "://" in target.split("?", 1)[0]:  # absolute-form request target (proxies)
+        if not target.startswith("/") and "://" in target.split("?", 1)[0]:
+            # Absolute-form (what proxies send): only a target that does not start with "/" is one;
+            # "/products/a://b" is the path it says.
             target = "/" + target.split("://", 1)[1].partition("/")[2]
         raw_path, _, raw_query = target.partition("?")
         request = HttpRequest(

@@ -36,6 +36,19 @@ class PrincipalsError(ValueError):
     """The principals file cannot be used; the message names the file and the problem."""
 
 
+def _object_without_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object's members; a key given twice is refused (``json`` would keep the last)."""
+    members: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in members:
+            raise PrincipalsError(
+                f"the key {name!r} appears twice in one JSON object"
+                " (JSON parsers disagree on which one counts)"
+            )
+        members[name] = value
+    return members
+
+
 @dataclass(frozen=True)
 class Principal:
     """A caller: key pair, ARN and identity policies (the stack's, by name, and its own)."""
@@ -74,9 +87,13 @@ def load_local_access(path: Path | None, environment_key: KeyPair) -> LocalAcces
     if path is None:
         return access
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(
+            path.read_text(encoding="utf-8"), object_pairs_hook=_object_without_repeated_keys
+        )
     except OSError as error:
         raise PrincipalsError(f"{ENV_VARIABLE} file {path}: cannot read it ({error})") from None
+    except PrincipalsError as error:
+        raise PrincipalsError(f"{ENV_VARIABLE} file {path}: {error}") from None
     except ValueError as error:
         raise PrincipalsError(f"{ENV_VARIABLE} file {path}: not JSON ({error})") from None
     try:
@@ -127,7 +144,7 @@ def _principal(entry: Any, where: str) -> Principal:
         raise PrincipalsError(f"{where}: policyDocuments must be a list of policy documents")
     for position, document in enumerate(documents, start=1):
         try:
-            iam_policy.check_document(document)
+            iam_policy.check_document(document, principal_arn=entry["arn"])
         except iam_policy.PolicyError as error:
             raise PrincipalsError(f"{where}, policy document {position}: {error}") from None
     key_pair = KeyPair(entry["accessKeyId"], entry["secretAccessKey"], token)

@@ -12,6 +12,7 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+from collections.abc import Iterable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
@@ -81,20 +82,42 @@ class AuthError(Exception):
         return self.detail or self.message
 
 
+class AmbiguousCredentials(Exception):
+    """Credentials that could be read two ways (a 400, refused before any signature work): a
+    proxy or log reading the first value would see another request than the verifier."""
+
+
+def credential_ambiguity(headers: Iterable[tuple[str, str]]) -> str | None:
+    """Why the request's credentials are ambiguous, or None: a second ``Authorization`` header,
+    or a parameter named twice inside the one header (names compared case-insensitively)."""
+    authorization = _header_values(list(headers), "authorization")
+    if len(authorization) > 1:
+        return "more than one Authorization header"
+    seen: dict[str, str] = {}  # lower-case name -> the name as first written
+    for part in authorization[0].strip().partition(" ")[2].split(",") if authorization else []:
+        name = part.partition("=")[0].strip()
+        if name and name.lower() in seen:
+            return f"more than one {seen[name.lower()]} parameter in the Authorization header"
+        seen[name.lower()] = name
+    return None
+
+
 def verify(
     request: IncomingRequest,
     key_pairs: dict[str, KeyPair],
     region: str,
     now: dt.datetime | None = None,
 ) -> VerifiedCaller:
-    """Return the caller if ``request`` carries a valid SigV4 signature, else raise AuthError."""
+    """Return the caller if ``request`` carries a valid SigV4 signature, else raise AuthError
+    (or AmbiguousCredentials, before anything else is checked)."""
+    ambiguity = credential_ambiguity(request.headers)
+    if ambiguity is not None:  # the HTTP server refuses these first; never pick one of them
+        raise AmbiguousCredentials(ambiguity)
     authorization = _header_values(request.headers, "authorization")
     if not authorization:
         raise AuthError(
             MISSING_TOKEN, "unsigned request (no Authorization header): sign it with SigV4"
         )
-    if len(authorization) > 1:  # the HTTP server refuses these first; never pick one of them
-        raise AuthError(SIGNATURE_MISMATCH, "more than one Authorization header")
     header = authorization[0]
     params = _parse_authorization(header)
     amz_date = _request_timestamp(request.headers)

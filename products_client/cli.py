@@ -19,27 +19,32 @@ from collections.abc import Iterable, Iterator
 from importlib import metadata
 from typing import Any, TextIO
 
+from app import contract
+from app.domain import model
+from app.domain.fields import Kind
 from products_client.client import (
-    UNSET,
     ApiError,
     ClientError,
     ProductsClient,
-    Unset,
     endpoint_from_stack,
     endpoint_from_stage,
 )
+from products_client.operations import BODY_FIELDS, python_name
 
 DEFAULT_ENDPOINT = "http://127.0.0.1:3000"  # what `make run` serves
 ENDPOINT_ENV = "PRODUCTS_API_URL"
 DISTRIBUTION = "products-api"  # the project that installs the command
 
-# Table columns: (JSON field, heading, width); the last column is never padded or cut.
-TABLE_COLUMNS = (
-    ("id", "ID", 36),
-    ("version", "VERSION", 7),
-    ("lastUpdateDate", "LAST UPDATE", 24),
-    ("name", "NAME", 30),
-    ("description", "DESCRIPTION", 0),
+# Widths of the table's columns by kind of field; text columns come last, and the last column is
+# never padded or cut.
+_COLUMN_WIDTHS = {Kind.ID: 36, Kind.TIMESTAMP: 24, Kind.VERSION: 7, Kind.TEXT: 30}
+# Table columns: (JSON field, heading, width), from the product's field declarations.
+TABLE_COLUMNS = tuple(
+    (declared.json_name, python_name(declared.json_name).replace("_", " ").upper(), width)
+    for declared, width in [
+        (d, _COLUMN_WIDTHS[d.kind])
+        for d in sorted(model.PRODUCT_FIELDS, key=lambda d: d.kind is Kind.TEXT)
+    ]
 )
 
 
@@ -79,39 +84,52 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    create = commands.add_parser("create", help="create a product")
-    create.add_argument("--name", required=True)
-    create.add_argument("--description")
-    create.add_argument(
-        "--idempotency-key",
-        metavar="KEY",
-        help="repeat a create safely: the same KEY and request return the same product"
-        " (default: a fresh key per command)",
-    )
-
-    get = commands.add_parser("get", help="show one product")
-    get.add_argument("id")
-
-    update = commands.add_parser("update", help="change a product's name and/or description")
-    update.add_argument("id")
-    update.add_argument("--name")
-    description = update.add_mutually_exclusive_group()
-    description.add_argument("--description")
-    description.add_argument(
-        "--clear-description", action="store_true", help="remove the description"
-    )
-    update.add_argument("--if-match", type=int, metavar="VERSION", help="fail unless at VERSION")
-
-    delete = commands.add_parser("delete", help="delete a product")
-    delete.add_argument("id")
-    delete.add_argument("--if-match", type=int, metavar="VERSION", help="fail unless at VERSION")
-
-    listing = commands.add_parser(
-        "list", help="list products, printed page by page as they arrive (follows every page)"
-    )
-    listing.add_argument("--page-size", type=int, help="products per request (1-100)")
+    for operation in contract.OPERATIONS:
+        _add_command(commands, operation)
     return parser
+
+
+def _option(json_name: str) -> str:
+    return "--" + python_name(json_name).replace("_", "-")
+
+
+def _add_command(commands: Any, operation: contract.Operation) -> None:
+    """The sub-command of ``operation``: its path parameters, the fields its body sets, and the
+    headers it takes, as arguments."""
+    summary = operation.summary[0].lower() + operation.summary[1:]
+    if operation.response == "page":
+        summary += " (follows every page, printing each as it arrives)"
+    command = commands.add_parser(operation.command, help=summary)
+    for name in operation.path_parameters:
+        command.add_argument(name)
+    for declared in BODY_FIELDS[operation.body]:
+        option = _option(declared.json_name)
+        if operation.body == "update" and declared.nullable:
+            either = command.add_mutually_exclusive_group()
+            either.add_argument(option, help=declared.summary)
+            either.add_argument(
+                f"--clear-{option[2:]}", action="store_true", help=f"remove the {option[2:]}"
+            )
+        else:
+            required = operation.body == "create" and declared.required
+            command.add_argument(option, required=required, help=declared.summary)
+    if operation.conditional:
+        command.add_argument(
+            "--if-match", type=int, metavar="VERSION", help="fail unless at VERSION"
+        )
+    if operation.idempotent:
+        command.add_argument(
+            "--idempotency-key",
+            metavar="KEY",
+            help="repeat the request safely: the same KEY and request return the same product"
+            " (default: a fresh key per command)",
+        )
+    if operation.response == "page":
+        command.add_argument(
+            "--page-size",
+            type=int,
+            help=f"products per request ({model.PAGE_SIZE_MIN}-{model.PAGE_SIZE_MAX})",
+        )
 
 
 def endpoint(args: argparse.Namespace) -> str:
@@ -126,27 +144,26 @@ def endpoint(args: argparse.Namespace) -> str:
 def run(args: argparse.Namespace) -> Iterator[dict[str, Any]] | dict[str, Any] | None:
     """Execute the parsed command: one product, an iterator of products (list), or None."""
     client = ProductsClient(endpoint(args), region=args.region, profile=args.profile)
-    if args.command == "create":
-        return client.create(args.name, args.description, idempotency_key=args.idempotency_key)
-    if args.command == "get":
-        return client.get(args.id)
-    if args.command == "update":
-        description: str | None | Unset = UNSET
-        if args.clear_description:
-            description = None
-        elif args.description is not None:
-            description = args.description
-        return client.update(
-            args.id,
-            name=args.name if args.name is not None else UNSET,
-            description=description,
-            if_match=args.if_match,
-        )
-    if args.command == "delete":
-        client.delete(args.id, if_match=args.if_match)
-        return None
-    # A generator: each page is fetched only when the previous one has been printed.
-    return client.iter_products(args.page_size)
+    (operation,) = [op for op in contract.OPERATIONS if op.command == args.command]
+    if operation.response == "page":
+        # A generator: each page is fetched only when the previous one has been printed.
+        products: Iterator[dict[str, Any]] = client.iter_products(args.page_size)
+        return products
+    fields: dict[str, Any] = {}
+    for declared in BODY_FIELDS[operation.body]:
+        name = python_name(declared.json_name)
+        if getattr(args, f"clear_{name}", False):
+            fields[name] = None
+        elif getattr(args, name) is not None:
+            fields[name] = getattr(args, name)
+    result: dict[str, Any] | None = client.invoke(
+        operation,
+        tuple(getattr(args, name) for name in operation.path_parameters),
+        fields=fields,
+        if_match=getattr(args, "if_match", None),
+        idempotency_key=getattr(args, "idempotency_key", None),
+    )
+    return result
 
 
 def table_row(values: Iterable[str]) -> str:

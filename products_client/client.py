@@ -10,10 +10,9 @@ import json
 import time
 import urllib.error
 import urllib.request
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
 import botocore.session
@@ -21,10 +20,20 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from app import contract
+
 # Endpoint discovery, errors and retry rules have their own modules; importing them from here
 # keeps `from products_client.client import ...` working for every public name.
 from products_client.endpoints import endpoint_from_stack, endpoint_from_stage, region_from_endpoint
 from products_client.errors import ApiError, ClientError
+from products_client.operations import (
+    IDEMPOTENCY_KEY_HEADER,
+    UNSET,
+    Unset,
+    operation_methods,
+    prepared_request,
+    request_path,
+)
 from products_client.retries import (
     RETRYABLE_STATUSES,
     RetryPolicy,
@@ -48,17 +57,6 @@ __all__ = [
 
 SERVICE = "execute-api"
 DEFAULT_REGION = "us-east-1"
-IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"  # makes a create safe to resend (the API replays it)
-
-
-class Unset:
-    """The type of ``UNSET``: "leave this field alone", as opposed to None ("clear it")."""
-
-    def __repr__(self) -> str:
-        return "UNSET"
-
-
-UNSET: Final = Unset()
 
 
 @dataclass(frozen=True)
@@ -72,7 +70,13 @@ class Response:
 
 
 class ProductsClient:
-    """Create, read, update, delete and list products over SigV4-signed HTTP."""
+    """Create, read, update, delete and list products over SigV4-signed HTTP.
+
+    One method per operation of the API's contract (``products_client.operations``): e.g.
+    ``create(name, description=...)``, ``get(product_id)``, ``update(product_id, *, name=...,
+    if_match=...)``, ``delete(product_id, *, if_match=...)``, ``list_page(page_size, next_token)``
+    and ``iter_products(page_size)``.
+    """
 
     def __init__(
         self,
@@ -101,73 +105,36 @@ class ProductsClient:
         self._retry = retry
         self._sleep = sleep
 
-    def create(
-        self, name: str, description: str | None = None, *, idempotency_key: str | None = None
-    ) -> dict[str, Any]:
-        """Create a product; returns it (with its server-generated id and version 1).
-
-        Every call sends an ``Idempotency-Key`` (a fresh UUID unless ``idempotency_key`` is
-        given), so re-sending the same call after a timeout cannot create a second product.
-        """
-        body: dict[str, Any] = {"name": name}
-        if description is not None:
-            body["description"] = description
-        headers = {IDEMPOTENCY_KEY_HEADER: idempotency_key or str(uuid.uuid4())}
-        response = self.request("POST", "/products", body=body, headers=headers)
-        return _json_object(self._expect(response, 201))
-
-    def get(self, product_id: str) -> dict[str, Any]:
-        """Fetch one product."""
-        return _json_object(
-            self._expect(self.request("GET", f"/products/{quote(product_id, safe='')}"), 200)
-        )
-
-    def update(
+    def invoke(
         self,
-        product_id: str,
+        operation: contract.Operation,
+        path_values: tuple[str, ...] = (),
         *,
-        name: str | Unset = UNSET,
-        description: str | None | Unset = UNSET,
+        fields: Mapping[str, Any] | None = None,
         if_match: int | None = None,
-    ) -> dict[str, Any]:
-        """Change the name and/or description (None clears it); ``if_match`` guards the version."""
-        body: dict[str, Any] = {}
-        if not isinstance(name, Unset):
-            body["name"] = name
-        if not isinstance(description, Unset):
-            body["description"] = description
-        headers = {"If-Match": f'"{if_match}"'} if if_match is not None else {}
-        path = f"/products/{quote(product_id, safe='')}"
-        return _json_object(
-            self._expect(self.request("PUT", path, body=body, headers=headers), 200)
+        idempotency_key: str | None = None,
+        query: Mapping[str, str] | None = None,
+    ) -> Any:
+        """Call ``operation`` (what the per-operation methods do): its success body as JSON
+        (None for no content); any other answer raises :class:`ApiError`.
+
+        ``fields`` are by keyword name (``UNSET`` leaves one out); ``if_match`` and
+        ``idempotency_key`` are sent when the operation takes them.
+        """
+        body, headers = prepared_request(operation, fields, if_match, idempotency_key)
+        response = self.request(
+            operation.method,
+            request_path(operation, path_values),
+            query=dict(query) if query else None,
+            body=body,
+            headers=headers,
         )
+        answer = self._expect(response, operation.status)
+        return None if operation.response == "none" else _json_object(answer)
 
-    def delete(self, product_id: str, *, if_match: int | None = None) -> None:
-        """Delete a product; ``if_match`` makes it fail (412) if the product has moved on."""
-        headers = {"If-Match": f'"{if_match}"'} if if_match is not None else {}
-        path = f"/products/{quote(product_id, safe='')}"
-        self._expect(self.request("DELETE", path, headers=headers), 204)
+    if TYPE_CHECKING:  # the operations' methods are attached below, from the contract
 
-    def list_page(
-        self, page_size: int | None = None, next_token: str | None = None
-    ) -> dict[str, Any]:
-        """One page: ``{"products": [...], "nextToken": ...}`` (no token on the last page)."""
-        query: dict[str, str] = {}
-        if page_size is not None:
-            query["pageSize"] = str(page_size)
-        if next_token is not None:
-            query["nextToken"] = next_token
-        return _json_object(self._expect(self.request("GET", "/products", query=query), 200))
-
-    def iter_products(self, page_size: int | None = None) -> Iterator[dict[str, Any]]:
-        """Every product, following ``nextToken`` from page to page."""
-        token: str | None = None
-        while True:
-            page = self.list_page(page_size, token)
-            yield from page["products"]
-            token = page.get("nextToken")
-            if not token:
-                return
+        def __getattr__(self, name: str) -> Callable[..., Any]: ...
 
     def request(
         self,
@@ -264,3 +231,8 @@ def _response(status: int, headers: dict[str, str], raw: bytes) -> Response:
     except json.JSONDecodeError:
         body = text
     return Response(status, {name.lower(): value for name, value in headers.items()}, body)
+
+
+for _name, _method in operation_methods().items():
+    setattr(ProductsClient, _name, _method)
+del _name, _method

@@ -15,6 +15,7 @@ from app.adapters.dynamodb_product_repository import DynamoDBProductRepository, 
 from app.domain.ports import ProductRepository
 from app.entrypoints.api.handler import build_handler, create_dynamodb_client
 from tests.fakes import InMemoryProductRepository
+from tests.support.dynamodb_requests import SentRequests
 from tests.support.lambda_api import TABLE_NAME, TEST_ENVIRONMENT, ApiClient, TickingClock
 
 if TYPE_CHECKING:
@@ -47,6 +48,16 @@ def moto_dynamodb_client() -> Iterator[DynamoDBClient]:
         patch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
         with mock_aws():
             yield create_dynamodb_client()
+
+
+@pytest.fixture
+def sent_requests(moto_dynamodb_client: DynamoDBClient) -> Iterator[SentRequests]:
+    """Records what the (session-wide) moto client sends while the test runs."""
+    recorder = SentRequests()
+    events = moto_dynamodb_client.meta.events
+    events.register("provide-client-params.dynamodb", recorder, unique_id="sent-requests")
+    yield recorder
+    events.unregister("provide-client-params.dynamodb", unique_id="sent-requests")
 
 
 @pytest.fixture

@@ -22,22 +22,30 @@ STAGES_DIR = Path(__file__).resolve().parents[1] / "infra" / "stages"
 
 
 def _context_region(context: list[str]) -> str | None:
-    """The value of the last ``-c region=...`` override, if any."""
+    """The value of the last ``-c region=...`` (or ``-c regions=...``) override, if any."""
     region = None
     for item in context:
         key, _, value = item.partition("=")
         if key == "region" and value:
             region = value
+        elif key == "regions" and value.strip(", "):  # a multi-region stage: its first region
+            region = value.strip(", ").split(",")[0].strip()
     return region
 
 
 def _stage_region(stage: str) -> str | None:
-    """The stage file's ``region``; a missing or unreadable file is the synth's to report."""
+    """The stage file's ``region`` (a multi-region stage: the first of its ``regions``); a missing
+    or unreadable file is the synth's to report."""
     try:
         settings = json.loads((STAGES_DIR / f"{stage}.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    region = settings.get("region") if isinstance(settings, dict) else None
+    if not isinstance(settings, dict):
+        return None
+    region = settings.get("region")
+    regions = settings.get("regions")
+    if not region and isinstance(regions, list) and regions:
+        region = regions[0]
     return region if isinstance(region, str) and region else None
 
 

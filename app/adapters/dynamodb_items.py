@@ -6,11 +6,14 @@ definition for local runs and tests (the CDK stack declares the same key, ``app.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from app import contract
+from app.domain.fields import Kind
 from app.domain.model import (
-    UNCHANGED,
+    PRODUCT_FIELDS,
     Origin,
     Product,
     ProductChanges,
@@ -38,13 +41,48 @@ def table_definition(table_name: str) -> dict[str, Any]:
     }
 
 
-def changed_attributes(changes: ProductChanges) -> dict[str, str | None]:
-    """Item attribute -> new value (None removes it) for each field ``changes`` touches."""
-    attributes: dict[str, str | None] = {}
-    if changes.name is not UNCHANGED:
-        attributes["name"] = changes.name
-    if changes.description is not UNCHANGED:
-        attributes["description"] = changes.description
+# Per kind of field: its DynamoDB type, value -> attribute value text, and back.
+_MARSHALLING: dict[Kind, tuple[str, Callable[[Any], str], Callable[[str], Any]]] = {
+    Kind.ID: ("S", str, str),
+    Kind.TEXT: ("S", str, str),
+    Kind.TIMESTAMP: ("S", format_timestamp, parse_timestamp),
+    Kind.VERSION: ("N", str, int),
+}
+
+
+@dataclass(frozen=True)
+class _ItemAttribute:
+    """How one product field is stored: a field whose value is None is no attribute at all."""
+
+    field: str  # the ``Product`` attribute
+    name: str  # the item attribute: the field's JSON name (the id's is the partition key)
+    dynamodb_type: str
+    to_text: Callable[[Any], str]
+    from_text: Callable[[str], Any]
+    nullable: bool
+
+
+_ATTRIBUTES = tuple(
+    _ItemAttribute(
+        declared.attribute,
+        PARTITION_KEY if declared.kind is Kind.ID else declared.json_name,
+        *_MARSHALLING[declared.kind],
+        nullable=declared.nullable,
+    )
+    for declared in PRODUCT_FIELDS
+)
+_BY_FIELD = {stored.field: stored for stored in _ATTRIBUTES}
+
+
+def changed_attributes(changes: ProductChanges) -> dict[str, dict[str, str] | None]:
+    """Item attribute -> its new attribute value (None removes it) for each field ``changes``
+    sets."""
+    attributes: dict[str, dict[str, str] | None] = {}
+    for field, value in changes.values.items():
+        stored = _BY_FIELD[field]
+        attributes[stored.name] = (
+            None if value is None else {stored.dynamodb_type: stored.to_text(value)}
+        )
     return attributes
 
 
@@ -55,15 +93,11 @@ def key(product_id: str) -> dict[str, Any]:
 
 def to_item(product: Product) -> dict[str, Any]:
     """The item of a product (without the request attributes)."""
-    item: dict[str, Any] = {
-        PARTITION_KEY: {"S": product.product_id},
-        "name": {"S": product.name},
-        "createDate": {"S": format_timestamp(product.create_date)},
-        "lastUpdateDate": {"S": format_timestamp(product.last_update_date)},
-        "version": {"N": str(product.version)},
-    }
-    if product.description is not None:
-        item["description"] = {"S": product.description}
+    item: dict[str, Any] = {}
+    for stored in _ATTRIBUTES:
+        value = getattr(product, stored.field)
+        if value is not None:
+            item[stored.name] = {stored.dynamodb_type: stored.to_text(value)}
     return item
 
 
@@ -80,11 +114,11 @@ def stored_from_item(item: dict[str, Any]) -> StoredProduct:
 
 def product_from_item(item: dict[str, Any]) -> Product:
     """The product an item (or a DynamoDB Streams image of one) holds; other attributes ignored."""
-    return Product(
-        product_id=item[PARTITION_KEY]["S"],
-        name=item["name"]["S"],
-        description=item["description"]["S"] if "description" in item else None,
-        create_date=parse_timestamp(item["createDate"]["S"]),
-        last_update_date=parse_timestamp(item["lastUpdateDate"]["S"]),
-        version=int(item["version"]["N"]),
-    )
+    values: dict[str, Any] = {}
+    for stored in _ATTRIBUTES:
+        # A missing attribute is null for a nullable field and a KeyError (no product) otherwise.
+        value = item.get(stored.name) if stored.nullable else item[stored.name]
+        values[stored.field] = (
+            None if value is None else stored.from_text(value[stored.dynamodb_type])
+        )
+    return Product(**values)

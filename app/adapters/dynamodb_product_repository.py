@@ -43,15 +43,24 @@ if TYPE_CHECKING:  # type stubs only; never imported at run time
 # The actions this adapter calls: the CDK stack grants exactly these (a test checks they agree).
 DYNAMODB_ACTIONS = contract.DYNAMODB_ACTIONS
 
-# Throttling and server-side failures are worth retrying later (503); anything else is our bug.
+# Answers worth retrying later (503): every code DynamoDB's error reference marks "OK to retry",
+# plus those botocore's retry rules for DynamoDB name; anything else is our bug (500). A global
+# table with multi-Region strong consistency refuses a write while another region is writing the
+# same item (ReplicatedWriteConflictException): botocore's standard retry mode retries it like any
+# transient error (the service model marks it retryable), every attempt within the invocation's
+# deadline; one still refused after the last attempt is answered as a busy store.
 _UNAVAILABLE_ERROR_CODES = frozenset(
     {
         "ProvisionedThroughputExceededException",
         "ThrottlingException",
         "RequestLimitExceeded",
+        "LimitExceededException",
+        "ItemCollectionSizeLimitExceededException",
+        "UnrecognizedClientException",
         "InternalServerError",
         "ServiceUnavailable",
-        "LimitExceededException",
+        "ReplicatedWriteConflictException",
+        "TransactionInProgressException",
     }
 )
 
@@ -142,7 +151,7 @@ class DynamoDBProductRepository:
             if value is None:
                 removals.append(f"#{attribute}")
             else:
-                values[f":{attribute}"] = {"S": value}
+                values[f":{attribute}"] = value
                 assignments.append(f"#{attribute} = :{attribute}")
         expression = "SET " + ", ".join(assignments)
         if removals:
@@ -232,8 +241,9 @@ class DynamoDBProductRepository:
             products = products[:page_size]
             return Page(products, continue_after=products[-1].product_id)
         last_key = response.get("LastEvaluatedKey")
-        if last_key and len(products) < page_size:
-            # Only reachable if DynamoDB cut the scan short (1 MB): continue where it stopped.
+        if last_key:
+            # Only reachable if DynamoDB cut the scan short (1 MB): continue where it stopped,
+            # even after a full page (what follows is unknown, so it is not the last page).
             return Page(products, continue_after=last_key[items.PARTITION_KEY]["S"])
         return Page(products, continue_after=None)
 

@@ -49,19 +49,19 @@ def create_product(
     tells a repeat of the same request (replay) from another request (``IdempotencyKeyReused``).
     Invalid requests raise before any write, so they never spend a key.
     """
-    name, errors = model.normalise_name(command.name)
-    errors += model.description_errors(command.description)
-    if errors or name is None:
+    values, errors = model.checked_values(model.CREATE_FIELDS, command.values)
+    errors += model.missing_required(command.values)
+    if errors:
         raise ValidationFailed(errors)
     key = command.idempotency
     now = clock()
+    optional = {declared.attribute: None for declared in model.CREATE_FIELDS}
     product = model.Product(
         product_id=new_id() if key is None else model.idempotent_product_id(key.caller, key.key),
-        name=name,
-        description=command.description,
         create_date=now,
         last_update_date=now,
         version=model.FIRST_VERSION,
+        **{**optional, **values},  # type: ignore[arg-type]  # checked by the declarations
     )
     origin = model.Origin(command.request_id, None if key is None else key.fingerprint)
     stored = repository.add(product, origin)
@@ -81,25 +81,18 @@ def update_product(
     clock: Clock = model.utc_now,
 ) -> model.Product:
     """Apply a partial update atomically; only the fields sent change."""
-    name: str | model.Unchanged = model.UNCHANGED
-    errors: list[FieldError] = []
-    if command.name is not model.UNCHANGED:
-        trimmed, name_errors = model.normalise_name(command.name)
-        errors += name_errors
-        if trimmed is not None:
-            name = trimmed
-    if command.description is not model.UNCHANGED:
-        errors += model.description_errors(command.description)
-    if command.name is model.UNCHANGED and command.description is model.UNCHANGED:
-        errors.append(
-            FieldError(model.CHANGES_FIELD, "an update must change name and/or description")
-        )
+    values, errors = model.checked_values(model.UPDATE_FIELDS, command.changes)
+    if not command.changes:
+        errors.append(FieldError(model.CHANGES_FIELD, model.NO_CHANGES))
     if errors:
         raise ValidationFailed(errors)
     require_known_id(command.product_id)
-    changes = model.ProductChanges(name=name, description=command.description)
     return repository.update(
-        command.product_id, changes, clock(), command.expected_version, command.request_id
+        command.product_id,
+        model.ProductChanges(values),
+        clock(),
+        command.expected_version,
+        command.request_id,
     )
 
 

@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from app.domain.model import UNCHANGED, Unchanged
-
-__all__ = [
-    "UNCHANGED",
-    "CreateProduct",
-    "DeleteProduct",
-    "IdempotencyKey",
-    "Unchanged",
-    "UpdateProduct",
-]
+__all__ = ["CreateProduct", "DeleteProduct", "IdempotencyKey", "UpdateProduct"]
 
 
 def new_request_id() -> str:
@@ -34,27 +26,27 @@ class IdempotencyKey:
 
 @dataclass(frozen=True)
 class CreateProduct:
-    """Create a product; the id, dates and version are assigned by the domain.
+    """Create a product from the client's field values (by ``Product`` attribute, as sent: the
+    domain checks them); the id, dates and version are assigned by the domain.
 
     With ``idempotency`` a repeat of the same request answers with the product it created, and
     the key with another request is refused. ``request_id`` lets the store recognise its own
     earlier success when the SDK retries the write.
     """
 
-    name: str
-    description: str | None = None
+    values: Mapping[str, object]
     idempotency: IdempotencyKey | None = None
     request_id: str = field(default_factory=new_request_id)
 
 
 @dataclass(frozen=True)
 class UpdateProduct:
-    """Change the name and/or description; ``expected_version`` enables optimistic locking;
-    ``request_id`` makes an SDK retry of an applied update answer as the first attempt did."""
+    """Change the fields named in ``changes`` (by ``Product`` attribute; None clears a nullable
+    field); ``expected_version`` enables optimistic locking; ``request_id`` makes an SDK retry of
+    an applied update answer as the first attempt did."""
 
     product_id: str
-    name: str | Unchanged = UNCHANGED
-    description: str | None | Unchanged = UNCHANGED
+    changes: Mapping[str, object]
     expected_version: int | None = None
     request_id: str = field(default_factory=new_request_id)
 

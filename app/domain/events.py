@@ -14,43 +14,39 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.domain.model import Product, format_timestamp
+from app.domain import model
+from app.domain.model import Product, StoredProduct, format_timestamp
 
-# Event ids are UUIDv5 names in this namespace, so anyone can recompute them (tests pin them).
+# Event ids are UUIDv5 names in this namespace; fixed forever (golden tests pin the ids).
 EVENT_ID_NAMESPACE = uuid.UUID("5d0b7f0e-2c4e-4d8e-9c61-7a3f0d6f4b21")
-# Fields every update changes; listing them in changedFields would tell consumers nothing.
-_BOOKKEEPING_FIELDS = frozenset({"version", "lastUpdateDate"})
+# What consumers are told about detail.eventId (the published schemas carry this text).
+EVENT_ID_DESCRIPTION = (
+    "The id of this change, the same on every delivery and in every region: deduplicate on it."
+    " A UUIDv5 (namespace 5d0b7f0e-2c4e-4d8e-9c61-7a3f0d6f4b21) of"
+    " '<detail-type>/<productId>/<version>/<creating request id>', where the creating request"
+    " is the API request that created this product, so a product deleted and created again"
+    " with the same id gets new ids for all its changes. Products created before that request"
+    " was stored keep the earlier name '<detail-type>/<productId>/<version>'."
+)
+# changedFields leaves out the fields every update changes (the version and the last update's
+# time, which ProductChanges.applied_to sets): listing them would tell consumers nothing.
+_LISTED_FIELDS = tuple(
+    declared.json_name
+    for declared in model.PRODUCT_FIELDS
+    if declared.attribute not in ("version", "last_update_date")
+)
 
 
-@dataclass(frozen=True)
-class ProductSnapshot:
-    """The public product JSON, exactly as ``GET /products/{id}`` returns it."""
-
-    id: str
-    name: str
-    description: str | None
-    createDate: str
-    lastUpdateDate: str
-    version: int
-
-    @classmethod
-    def of(cls, product: Product) -> ProductSnapshot:
-        """The snapshot of ``product``."""
-        return cls(
-            id=product.product_id,
-            name=product.name,
-            description=product.description,
-            createDate=format_timestamp(product.create_date),
-            lastUpdateDate=format_timestamp(product.last_update_date),
-            version=product.version,
-        )
+# The public product JSON, exactly as ``GET /products/{id}`` returns it (:func:`model.json_values`):
+# each field under its JSON name. Its published schema is derived from the field declarations.
+ProductSnapshot = dict[str, object]
 
 
 @dataclass(frozen=True)
 class ProductCreated:
     """A product was created; ``product`` is its first state (``version`` 1)."""
 
-    eventId: str  # stable across redeliveries: deduplicate on it
+    eventId: str  # see EVENT_ID_DESCRIPTION and event_id: deduplicate on it
     productId: str
     version: int
     occurredAt: str  # ISO 8601 UTC, millisecond precision
@@ -93,55 +89,82 @@ def detail_type(event: ProductEvent) -> str:
     return type(event).__name__
 
 
-def event_id(detail_type_name: str, product_id: str, version: int) -> str:
-    """The id of the change: the same change always gets the same id, whoever derives it."""
-    return str(uuid.uuid5(EVENT_ID_NAMESPACE, f"{detail_type_name}/{product_id}/{version}"))
+def event_id(detail_type_name: str, product_id: str, version: int, creating_request: str) -> str:
+    """The id of one change: the same whoever derives it from the change (every delivery, every
+    region's stream), different for any other change.
+
+    ``creating_request`` (the id of the request that created the product, see
+    :class:`app.domain.model.Origin`) tells a product's lifetimes apart: deleted and created
+    again, a product has the same id and versions but another creating request. Products
+    stored before it was remembered have none (""); their ids keep the earlier formula.
+    """
+    name = f"{detail_type_name}/{product_id}/{version}"
+    if creating_request:
+        name += f"/{creating_request}"
+    return str(uuid.uuid5(EVENT_ID_NAMESPACE, name))
 
 
 def event_for_change(
-    before: Product | None, after: Product | None, observed_at: datetime
+    before: StoredProduct | None, after: StoredProduct | None, observed_at: datetime
 ) -> ProductEvent | None:
     """The event for one committed change of a product, or None if consumers can see no change.
 
-    ``before``/``after`` are the product's states around the change (None: it did not exist).
-    A create or update happened at the product's ``lastUpdateDate`` (set by the domain, exact);
-    a delete leaves no timestamp of its own, so it happened at ``observed_at`` (when the store
-    recorded it), or at the last update if the store's coarser clock says earlier. A rewrite
-    that changes neither a public field nor the version (e.g. a store attribute that is not
-    part of the product) is no product change and yields None.
+    ``before``/``after`` are the product's states around the change (None: it did not exist),
+    with the origin of the request that created it. A create or update happened at the
+    product's ``lastUpdateDate`` (set by the domain, exact); a delete leaves no timestamp of
+    its own, so it happened at ``observed_at`` (when the store recorded it), or at the last
+    update if the store's coarser clock says earlier. A rewrite that changes neither a public
+    field nor the version (e.g. a store attribute that is not part of the product) is no
+    product change and yields None.
     """
     if after is not None and before is None:
-        return ProductCreated(
-            eventId=event_id("ProductCreated", after.product_id, after.version),
-            productId=after.product_id,
-            version=after.version,
-            occurredAt=format_timestamp(after.last_update_date),
-            product=ProductSnapshot.of(after),
-        )
+        return _created(after)
     if after is not None and before is not None:
-        old, new = ProductSnapshot.of(before), ProductSnapshot.of(after)
-        if old == new:
-            return None
-        changed = sorted(
-            name
-            for name in vars(new)
-            if name not in _BOOKKEEPING_FIELDS and getattr(old, name) != getattr(new, name)
-        )
-        return ProductUpdated(
-            eventId=event_id("ProductUpdated", after.product_id, after.version),
-            productId=after.product_id,
-            version=after.version,
-            occurredAt=new.lastUpdateDate,
-            product=new,
-            changedFields=changed,
-        )
+        return _updated(before.product, after)
     if before is not None:
-        return ProductDeleted(
-            eventId=event_id("ProductDeleted", before.product_id, before.version),
-            productId=before.product_id,
-            version=before.version,
-            # Never before the last update: the store's clock may only keep whole seconds.
-            occurredAt=format_timestamp(max(observed_at, before.last_update_date)),
-            product=ProductSnapshot.of(before),
-        )
+        return _deleted(before, observed_at)
     return None
+
+
+def _created(after: StoredProduct) -> ProductCreated:
+    product = after.product
+    return ProductCreated(
+        eventId=event_id(
+            "ProductCreated", product.product_id, product.version, after.origin.request_id
+        ),
+        productId=product.product_id,
+        version=product.version,
+        occurredAt=format_timestamp(product.last_update_date),
+        product=model.json_values(product),
+    )
+
+
+def _updated(before: Product, after: StoredProduct) -> ProductUpdated | None:
+    product = after.product
+    old, new = model.json_values(before), model.json_values(product)
+    if old == new:
+        return None
+    return ProductUpdated(
+        eventId=event_id(
+            "ProductUpdated", product.product_id, product.version, after.origin.request_id
+        ),
+        productId=product.product_id,
+        version=product.version,
+        occurredAt=format_timestamp(product.last_update_date),
+        product=new,
+        changedFields=sorted(name for name in _LISTED_FIELDS if old[name] != new[name]),
+    )
+
+
+def _deleted(before: StoredProduct, observed_at: datetime) -> ProductDeleted:
+    product = before.product
+    return ProductDeleted(
+        eventId=event_id(
+            "ProductDeleted", product.product_id, product.version, before.origin.request_id
+        ),
+        productId=product.product_id,
+        version=product.version,
+        # Never before the last update: the store's clock may only keep whole seconds.
+        occurredAt=format_timestamp(max(observed_at, product.last_update_date)),
+        product=model.json_values(product),
+    )

@@ -1,21 +1,22 @@
-"""The product entity and its rules: what a valid name, description and id are, how a product
-changes, and how many products a page may hold."""
+"""The product entity and its rules: its fields (declared once, below), what a valid id is, how a
+product changes, and how many products a page may hold."""
 
 from __future__ import annotations
 
 import dataclasses
-import enum
 import hashlib
 import json
 import re
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 
+from app.domain import fields
 from app.domain.exceptions import FieldError
+from app.domain.fields import Kind, TextRule
 
-NAME_MAX_LENGTH = 200
-DESCRIPTION_MAX_LENGTH = 2000
 PAGE_SIZE_MIN = 1
 PAGE_SIZE_MAX = 100
 PAGE_SIZE_DEFAULT = 20
@@ -25,30 +26,82 @@ FIRST_VERSION = 1
 PAGE_SIZE_FIELD = "page_size"
 CHANGES_FIELD = "changes"
 
-# Control characters (Cc) break logs and UIs; lone surrogates (Cs) cannot even be stored as UTF-8.
-# Both categories are fixed ranges (Unicode's stability policy freezes Cc; Cs is the surrogate
-# block), so a regular expression finds them in C instead of a category lookup per character.
-# A test checks these classes against ``unicodedata`` for every code point.
-FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cs"})
-DESCRIPTION_ALLOWED_CONTROLS = frozenset("\n\r\t")
-_FORBIDDEN_IN_NAME = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-_FORBIDDEN_IN_DESCRIPTION = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # Fixed forever: ids of products created with an Idempotency-Key are UUIDv5 names under it, so a
 # changed namespace would make every earlier key create a second product.
 IDEMPOTENT_ID_NAMESPACE = uuid.UUID("2d02898d-f47c-4a8d-95d4-8652fbd77f73")
+_TIMESTAMP_SUMMARY = "ISO 8601 UTC with millisecond precision"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Product:
-    """A product as stored; ``version`` starts at 1 and grows by one per update."""
+    """A product as stored; ``version`` starts at 1 and grows by one per update.
 
-    product_id: str  # "id" in the API; not named id so it never shadows the builtin
-    name: str
-    description: str | None
-    create_date: datetime
-    last_update_date: datetime
-    version: int
+    Each field's declaration (``metadata``) is the one place that says what the field holds and
+    who sets it: validation, the API's JSON, the stored item, events, the published schemas and
+    the client are all derived from it (:data:`PRODUCT_FIELDS`). To add a field, declare it here
+    (a field that may be null defaults to None, so products built without it stay valid).
+    """
+
+    # "id" in the API; not named id so it never shadows the builtin.
+    product_id: str = field(
+        metadata=fields.server_field(
+            Kind.ID,
+            json_name="id",
+            summary="Server-generated UUID",
+            example="3f1c7c7e-4b7a-4e8b-9b1a-0c2d3e4f5a6b",
+        )
+    )
+    name: str = field(
+        metadata=fields.client_field(
+            TextRule(max_length=200, characters=fields.NO_CONTROL_CHARACTERS, trimmed=True),
+            required=True,
+            summary="The product's name",
+            example="Desk lamp",
+        )
+    )
+    description: str | None = field(
+        default=None,
+        metadata=fields.client_field(
+            TextRule(
+                max_length=2000,
+                characters=fields.NO_CONTROL_CHARACTERS_BUT_LINE_BREAKS_AND_TABS,
+            ),
+            nullable=True,
+            summary="A free text; several lines allowed",
+            example="Warm white, 40 W equivalent",
+        ),
+    )
+    create_date: datetime = field(
+        metadata=fields.server_field(
+            Kind.TIMESTAMP,
+            json_name="createDate",
+            summary=_TIMESTAMP_SUMMARY,
+            example="2026-11-22T10:00:00.123Z",
+        )
+    )
+    last_update_date: datetime = field(
+        metadata=fields.server_field(
+            Kind.TIMESTAMP,
+            json_name="lastUpdateDate",
+            summary=f"{_TIMESTAMP_SUMMARY}; changes on every successful update",
+            example="2026-11-22T10:05:00.456Z",
+        )
+    )
+    version: int = field(
+        metadata=fields.server_field(
+            Kind.VERSION,
+            summary="1 on creation, +1 per successful update; the ETag",
+            example=2,
+        )
+    )
+
+
+# Every field of a product, in declaration order (the order of the API's JSON).
+PRODUCT_FIELDS = fields.declared_fields(Product)
+# The fields a create may send, and those an update may change (text fields: see ``fields``).
+CREATE_FIELDS = tuple(declared for declared in PRODUCT_FIELDS if declared.on_create)
+UPDATE_FIELDS = tuple(declared for declared in PRODUCT_FIELDS if declared.on_update)
 
 
 @dataclass(frozen=True)
@@ -56,8 +109,10 @@ class Origin:
     """The create request a stored product remembers, so that a repeat of it is recognised.
 
     ``request_id`` is unique per API request and the same in every SDK retry of its write, so a
-    store that finds its own ``request_id`` knows the write already happened. ``fingerprint`` is
-    set when the client sent an ``Idempotency-Key``: it identifies the client's request body.
+    store that finds its own ``request_id`` knows the write already happened; it also names this
+    life of the product (a product deleted and created again has another), which event ids are
+    derived from. ``fingerprint`` is set when the client sent an ``Idempotency-Key``: it
+    identifies the client's request body.
     """
 
     request_id: str
@@ -72,18 +127,10 @@ class StoredProduct:
     origin: Origin
 
 
-class Unchanged(enum.Enum):
-    """Marks a field a change leaves alone (distinct from an explicit null description)."""
-
-    UNCHANGED = "UNCHANGED"
-
-
-UNCHANGED = Unchanged.UNCHANGED
-
-
 @dataclass(frozen=True)
 class ProductChanges:
-    """What one update changes: each field is the new value or :data:`UNCHANGED`.
+    """What one update changes: the new value of each field it changes, by attribute (None
+    clears a nullable field); the fields it does not name stay as they are.
 
     The version rule lives here, in :meth:`applied_to`, because it is a product rule (every
     successful update is exactly one version later). The store still has to *apply* it: only the
@@ -94,19 +141,14 @@ class ProductChanges:
     and keeps exactly ``changes.applied_to(before, updated_at)``.
     """
 
-    name: str | Unchanged = UNCHANGED
-    description: str | None | Unchanged = UNCHANGED
+    values: Mapping[str, object] = field(default_factory=dict)
 
     def applied_to(self, product: Product, updated_at: datetime) -> Product:
         """``product`` after this change at ``updated_at``: one version later."""
+        # Values are checked against the declarations before a change exists (checked_values).
+        changed: dict[str, Any] = dict(self.values)
         return dataclasses.replace(
-            product,
-            name=product.name if self.name is UNCHANGED else self.name,
-            description=(
-                product.description if self.description is UNCHANGED else self.description
-            ),
-            last_update_date=updated_at,
-            version=product.version + 1,
+            product, **changed, last_update_date=updated_at, version=product.version + 1
         )
 
 
@@ -151,6 +193,18 @@ def parse_timestamp(text: str) -> datetime:
     return moment if moment.tzinfo is timezone.utc else moment.astimezone(timezone.utc)
 
 
+def json_values(product: Product) -> dict[str, object]:
+    """The product as the API's JSON object: every field under its JSON name, in declaration
+    order, timestamps formatted (what ``GET /products/{id}`` returns and events carry)."""
+    values: dict[str, object] = {}
+    for declared in PRODUCT_FIELDS:
+        value = getattr(product, declared.attribute)
+        if declared.kind is Kind.TIMESTAMP and value is not None:
+            value = format_timestamp(value)
+        values[declared.json_name] = value
+    return values
+
+
 def is_product_id(candidate: str) -> bool:
     """True for ids this API can have issued (canonical lower-case UUID strings)."""
     return _CANONICAL_UUID.fullmatch(candidate) is not None
@@ -170,36 +224,46 @@ def request_fingerprint(request: object) -> str:
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
 
-def normalise_name(name: object) -> tuple[str | None, list[FieldError]]:
-    """A candidate name trimmed (None if it is not a usable string) and the rules it breaks."""
-    if not isinstance(name, str):
-        return None, [FieldError("name", "must be a string")]
-    trimmed = name.strip()
-    if not trimmed:
-        return None, [FieldError("name", "must not be empty or only whitespace")]
-    # Too long is reason enough; scanning megabytes character by character would only burn CPU.
-    if len(trimmed) > NAME_MAX_LENGTH:
-        return trimmed, [FieldError("name", f"must be at most {NAME_MAX_LENGTH} characters")]
-    if _FORBIDDEN_IN_NAME.search(trimmed):
-        return trimmed, [FieldError("name", "must not contain control characters")]
-    return trimmed, []
+def checked_values(
+    declared: tuple[fields.FieldDeclaration, ...], values: Mapping[str, object]
+) -> tuple[dict[str, object], list[FieldError]]:
+    """A client's field values (by attribute) as they are stored, and the rules they break.
+
+    ``declared`` are the fields the request may set (:data:`CREATE_FIELDS` or
+    :data:`UPDATE_FIELDS`); a value for any other field is an error, never silently dropped.
+    """
+    checked: dict[str, object] = {}
+    errors: list[FieldError] = []
+    for declaration in declared:
+        if declaration.attribute in values:
+            value, problem = fields.check(declaration, values[declaration.attribute])
+            if problem is None:
+                checked[declaration.attribute] = value
+            else:
+                errors.append(FieldError(declaration.attribute, problem))
+    settable = {declaration.attribute for declaration in declared}
+    errors += [FieldError(name, NOT_SETTABLE) for name in values if name not in settable]
+    return checked, errors
 
 
-def description_errors(description: object) -> list[FieldError]:
-    """List the rules a candidate description (a string or None) breaks."""
-    if description is None:
-        return []
-    if not isinstance(description, str):
-        return [FieldError("description", "must be a string or null")]
-    if len(description) > DESCRIPTION_MAX_LENGTH:
-        return [FieldError("description", f"must be at most {DESCRIPTION_MAX_LENGTH} characters")]
-    if _FORBIDDEN_IN_DESCRIPTION.search(description):
-        return [
-            FieldError(
-                "description", "must not contain control characters other than newlines and tabs"
-            )
-        ]
-    return []
+def missing_required(values: Mapping[str, object]) -> list[FieldError]:
+    """The fields a create must send and ``values`` lacks."""
+    return [
+        FieldError(declared.attribute, REQUIRED)
+        for declared in CREATE_FIELDS
+        if declared.required and declared.attribute not in values
+    ]
+
+
+def alternatives(names: list[str]) -> str:
+    """``a``, ``a and/or b``, ``a, b and/or c``: the names in an error text."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and/or {names[-1]}"
+
+
+# The texts of the rules above that are about a request's fields rather than one field's value.
+REQUIRED = "is required"
+NOT_SETTABLE = "cannot be set by a client"
+NO_CHANGES = f"an update must change {alternatives([d.json_name for d in UPDATE_FIELDS])}"
 
 
 def page_size_errors(page_size: int) -> list[FieldError]:

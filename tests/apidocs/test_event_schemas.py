@@ -3,6 +3,7 @@ the pipeline publishes validate against them."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from app import contract
 from app.adapters.eventbridge_event_publisher import EventBridgeEventPublisher
 from app.domain import events
-from app.domain.model import Product
+from app.domain.model import Origin, Product, StoredProduct
 from local_api.local_event_bus import LocalEventBus
 from tools.apidocs.event_schemas import main, render
 
@@ -52,7 +53,9 @@ def test_one_schema_per_detail_type_and_each_is_valid_draft_4() -> None:
         jsonschema.Draft4Validator.check_schema(schema_of(name))
 
 
-def published(*changes: tuple[Product | None, Product | None]) -> list[dict[str, Any]]:
+def published(
+    *changes: tuple[StoredProduct | None, StoredProduct | None],
+) -> list[dict[str, Any]]:
     bus = LocalEventBus("us-east-1")
     publisher = EventBridgeEventPublisher(bus, "bus", contract.EVENT_SOURCE)
     found = [events.event_for_change(before, after, T0) for before, after in changes]
@@ -61,8 +64,15 @@ def published(*changes: tuple[Product | None, Product | None]) -> list[dict[str,
 
 
 def test_published_events_validate_against_their_schema_and_no_other() -> None:
-    first = Product("p1", "Lamp", None, T0, T0, 1)
-    second = Product("p1", "Lamp", "Warm", T0, T0 + timedelta(seconds=1), 2)
+    origin = Origin("request-1")
+    lamp = Product(product_id="p1", name="Lamp", create_date=T0, last_update_date=T0, version=1)
+    first = StoredProduct(lamp, origin)
+    second = StoredProduct(
+        dataclasses.replace(
+            lamp, description="Warm", last_update_date=T0 + timedelta(seconds=1), version=2
+        ),
+        origin,
+    )
 
     delivered = published((None, first), (first, second), (second, None))
 
@@ -71,3 +81,12 @@ def test_published_events_validate_against_their_schema_and_no_other() -> None:
         for name in contract.EVENT_DETAIL_TYPES:
             valid = jsonschema.Draft4Validator(schema_of(name)).is_valid(event)
             assert valid == (name == event["detail-type"]), (name, event["detail-type"])
+
+
+@pytest.mark.parametrize("detail_type", contract.EVENT_DETAIL_TYPES)
+def test_event_id_stays_a_string_and_says_how_it_is_built(detail_type: str) -> None:
+    event_id = schema_of(detail_type)["definitions"][detail_type]["properties"]["eventId"]
+
+    assert {k: v for k, v in event_id.items() if k != "description"} == {"type": "string"}
+    assert event_id["description"] == events.EVENT_ID_DESCRIPTION
+    assert "<creating request id>" in event_id["description"]

@@ -96,9 +96,12 @@ def test_output_table_aligns_columns_and_shortens_long_names(
 
     lines = capsys.readouterr().out.splitlines()
     assert exit_code == 0
-    assert lines[0].split() == ["ID", "VERSION", "LAST", "UPDATE", "NAME", "DESCRIPTION"]
+    # One column per product field (text last), headed by its JSON name in words.
+    headings = [cell.strip() for cell in lines[0].split("  ") if cell.strip()]
+    assert headings == [heading for _, heading, _ in cli.TABLE_COLUMNS]
+    assert {"ID", "LAST UPDATE DATE", "VERSION", "NAME", "DESCRIPTION"} <= set(headings)
     assert lines[1].split("  ")[0] == LAMP["id"]
-    assert lines[1].endswith("Desk lamp                       Warm white")
+    assert "Desk lamp                       Warm white" in lines[1]
     assert "A chair with a remarkably l..." in lines[2]
     assert not lines[2].endswith(" ")
     assert lines[0].index("NAME") == lines[1].index("Desk lamp") == lines[2].index("A chair")

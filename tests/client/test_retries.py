@@ -97,7 +97,7 @@ def test_when_retries_run_out_the_error_says_how_many_attempts_were_made(
     assert len(scripted.requests) == 3 and waits == [1.0, 1.0]
 
 
-@pytest.mark.parametrize("status", [400, 404, 409, 412, 500, 502])
+@pytest.mark.parametrize("status", [400, 404, 409, 412, 500, 502, 504])
 def test_other_errors_are_not_retried(scripted: ScriptedServer, status: int) -> None:
     scripted.replies = [Reply(status, {"message": "no"}), Reply(200, PRODUCT)]
 
@@ -106,6 +106,34 @@ def test_other_errors_are_not_retried(scripted: ScriptedServer, status: int) -> 
 
     assert error.value.status == status and error.value.attempts == 1
     assert len(scripted.requests) == 1
+
+
+PID = "3f1c7c7e-4b7a-4e8b-9b1a-0c2d3e4f5a6b"
+
+
+def test_an_update_answered_503_is_resent_with_its_if_match(scripted: ScriptedServer) -> None:
+    # The first attempt may have been applied: the conditional repeat then answers 412.
+    scripted.replies = [Reply(503, {"message": "busy"}), Reply(412, {"message": "moved on"})]
+
+    with pytest.raises(ApiError) as error:
+        client_for(scripted.url, []).update(PID, name="Lamp", if_match=1)
+
+    assert (error.value.status, error.value.attempts) == (412, 2)
+    assert [headers.get("If-Match") for _, _, headers in scripted.requests] == ['"1"', '"1"']
+
+
+def test_writes_answered_503_are_resent_even_without_if_match(scripted: ScriptedServer) -> None:
+    scripted.replies = [Reply(503, {"message": "busy"}), Reply(200, PRODUCT)]
+    client = client_for(scripted.url, [])
+
+    client.update(PID, name="Lamp")
+    scripted.replies = [Reply(503, {"message": "busy"}), Reply(404, {"message": "not found"})]
+    with pytest.raises(ApiError) as error:
+        client.delete(PID)
+
+    assert [method for method, _, _ in scripted.requests] == ["PUT", "PUT", "DELETE", "DELETE"]
+    assert all("If-Match" not in headers for _, _, headers in scripted.requests)
+    assert (error.value.status, error.value.attempts) == (404, 2)
 
 
 def free_port() -> int:

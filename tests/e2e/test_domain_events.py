@@ -107,3 +107,25 @@ def test_rejected_writes_publish_nothing(local_api: LocalApi) -> None:
 
     assert [e["detail-type"] for e in published] == ["ProductCreated", "ProductDeleted"]
     assert events_of(local_api, unknown, 1, timeout=0) == []
+
+
+def test_a_product_deleted_and_created_again_with_its_key_gets_new_event_ids(
+    local_api: LocalApi,
+) -> None:
+    key = {"Idempotency-Key": f"e2e-{uuid.uuid4()}"}
+    first = local_api.call("POST", "/products", json_body={"name": "Lamp"}, headers=key)
+    pid = first.json()["id"]
+    assert local_api.call("DELETE", f"/products/{pid}").status == 204
+    again = local_api.call("POST", "/products", json_body={"name": "Lamp"}, headers=key)
+    assert (first.status, again.status) == (201, 201)
+    assert again.json()["id"] == pid and again.json()["version"] == 1
+
+    published = events_of(local_api, pid, 3)
+
+    assert [(e["detail-type"], e["detail"]["version"]) for e in published] == [
+        ("ProductCreated", 1),
+        ("ProductDeleted", 1),
+        ("ProductCreated", 1),
+    ]
+    ids = [e["detail"]["eventId"] for e in published]
+    assert len(set(ids)) == 3  # a deduplicating consumer keeps the second creation

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from app.domain import model
 from tests.e2e.conftest import LocalApi
 from tests.support.signed_http import send, sign
 from tools.apidocs.openapi import render_document
@@ -25,7 +26,7 @@ def test_create_returns_201_with_the_product_location_and_etag(local_api: LocalA
 
     assert result.status == 201
     product = result.json()
-    assert set(product) == {"id", "name", "description", "createDate", "lastUpdateDate", "version"}
+    assert list(product) == [declared.json_name for declared in model.PRODUCT_FIELDS]
     assert uuid.UUID(product["id"])
     assert product["name"] == "Desk lamp"
     assert product["description"] == "Warm white"

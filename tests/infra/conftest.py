@@ -145,3 +145,46 @@ ALL_OPTIONS: dict[str, Any] = {
 @pytest.fixture(scope="session")
 def options_stack(synth: SynthFactory) -> Synthesised:
     return synth(ALL_OPTIONS)
+
+
+@dataclass(frozen=True)
+class SynthesisedStage:
+    """Every stack of one synthesised stage (a multi-region stage has several), by stack name."""
+
+    templates: dict[str, Template]
+    outdir: Path
+
+    def template_json(self, stack_name: str) -> dict[str, Any]:
+        return dict(self.templates[stack_name].to_json())
+
+    def template_path(self, stack_name: str) -> Path:
+        return self.outdir / f"{stack_name}.template.json"
+
+    def resources(self, stack_name: str, resource_type: str) -> dict[str, dict[str, Any]]:
+        found = self.templates[stack_name].find_resources(resource_type)
+        return {logical_id: dict(resource) for logical_id, resource in found.items()}
+
+
+StageSynthFactory = Callable[[dict[str, Any]], SynthesisedStage]
+
+
+@pytest.fixture(scope="session")
+def synth_stage(tmp_path_factory: pytest.TempPathFactory) -> StageSynthFactory:
+    """Synthesise every stack of a stage with extra context, cached per context (as ``synth``)."""
+    cache: dict[str, SynthesisedStage] = {}
+
+    def synthesise(extra_context: dict[str, Any]) -> SynthesisedStage:
+        key = json.dumps(extra_context, sort_keys=True)
+        if key not in cache:
+            outdir = tmp_path_factory.mktemp("cdk.out")
+            context = {**cdk_json_context(), **SKIP_BUNDLING, **extra_context}
+            with pytest.MonkeyPatch.context() as patch:
+                patch.delenv("CDK_DEFAULT_ACCOUNT", raising=False)
+                patch.delenv("CDK_DEFAULT_REGION", raising=False)
+                app, _ = build_app(context, outdir=str(outdir))
+                assembly = app.synth()  # runs cdk-nag, as `make synth` does
+            templates = {s.stack_name: Template.from_json(s.template) for s in assembly.stacks}
+            cache[key] = SynthesisedStage(templates=templates, outdir=outdir)
+        return cache[key]
+
+    return synthesise

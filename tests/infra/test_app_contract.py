@@ -106,25 +106,29 @@ def test_infra_reads_only_the_contract_module_of_the_app() -> None:
         assert "import app" not in text and "from app" not in text, source
 
 
-def test_contract_module_imports_nothing_from_the_app() -> None:
+def test_contract_module_imports_only_the_standard_library() -> None:
     text = (PROJECT_ROOT / "app" / "contract.py").read_text()
     imports = [line for line in text.splitlines() if line.startswith(("import ", "from "))]
-    assert imports == ["from __future__ import annotations"]
+    assert imports == [
+        "from __future__ import annotations",
+        "from dataclasses import dataclass",
+        "from typing import Literal",
+    ]
 
 
-def test_resolver_stack_and_local_gateway_route_the_same_set(default_stack: Synthesised) -> None:
-    """Powertools' routes, API Gateway's resources and the local gateway's table are one set."""
+def test_document_stack_and_local_gateway_route_the_same_set(default_stack: Synthesised) -> None:
+    """The documented operations, API Gateway's resources and the local gateway's table are the
+    contract's operations."""
     from local_api import rest_api
     from tools.apidocs import openapi
 
-    expected = {(path, method) for path, methods in contract.ROUTES.items() for method in methods}
-    # The OpenAPI document is generated from the resolver's own route table.
-    in_resolver = {
+    expected = {(operation.resource, operation.method) for operation in contract.OPERATIONS}
+    documented = {
         (path, method.upper())
         for path, operations in openapi.openapi_document()["paths"].items()
         for method in operations
     }
-    assert in_resolver == expected
+    assert documented == expected
     in_stack = {(path, method) for method, path in default_stack.routes() if method != "OPTIONS"}
     assert in_stack == expected
     assert {(path, m) for path, methods in rest_api.ROUTES.items() for m in methods} == expected

@@ -37,16 +37,12 @@ def _logical_id(stack: Synthesised, resource_type: str) -> str:
 # --- REST API --------------------------------------------------------------------------------
 
 
-def test_api_exposes_exactly_the_crud_routes_plus_preflight(default_stack: Synthesised) -> None:
-    assert set(default_stack.routes()) == {
-        ("GET", "/products"),
-        ("POST", "/products"),
-        ("OPTIONS", "/products"),
-        ("GET", "/products/{id}"),
-        ("PUT", "/products/{id}"),
-        ("DELETE", "/products/{id}"),
-        ("OPTIONS", "/products/{id}"),
-    }
+def test_api_exposes_exactly_the_operations_plus_preflight(default_stack: Synthesised) -> None:
+    declared = {(operation.method, operation.resource) for operation in contract.OPERATIONS}
+    preflight = {("OPTIONS", resource) for _, resource in declared}
+
+    assert set(default_stack.routes()) == declared | preflight
+    assert {("GET", "/products"), ("DELETE", "/products/{id}")} <= declared
 
 
 def test_every_non_options_method_requires_aws_iam(default_stack: Synthesised) -> None:
@@ -84,7 +80,8 @@ def test_cors_preflight_allows_the_signing_headers(default_stack: Synthesised) -
 
 def test_lambda_may_be_invoked_only_by_this_api_per_method(default_stack: Synthesised) -> None:
     permissions = default_stack.resources("AWS::Lambda::Permission").values()
-    assert len(permissions) == 5  # one per CRUD method, no test-invoke permissions
+    # One per operation (method and resource), no test-invoke permissions.
+    assert len(permissions) == len(contract.OPERATIONS)
     for permission in permissions:
         properties = permission["Properties"]
         assert properties["Principal"] == "apigateway.amazonaws.com"

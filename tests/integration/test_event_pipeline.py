@@ -20,6 +20,7 @@ from app import contract
 from app.adapters.dynamodb_product_repository import DynamoDBProductRepository
 from app.domain.exceptions import ProductNotFound, VersionConflict
 from app.domain.model import Origin, Product, ProductChanges, format_timestamp
+from app.entrypoints.standard_output import CURRENT_STDOUT
 from local_api.event_pipeline import (
     STREAM_FUNCTION_NAME,
     STREAM_SERVICE_NAME,
@@ -81,7 +82,14 @@ def origin() -> Origin:
 
 
 def product(name: str, description: str | None = None) -> Product:
-    return Product(str(uuid.uuid4()), name, description, T0, T0, 1)
+    return Product(
+        product_id=str(uuid.uuid4()),
+        name=name,
+        description=description,
+        create_date=T0,
+        last_update_date=T0,
+        version=1,
+    )
 
 
 def test_a_crud_sequence_yields_exactly_its_events_in_order(
@@ -91,9 +99,15 @@ def test_a_crud_sequence_yields_exactly_its_events_in_order(
     lamp = product("Lamp", "Warm light")
     later = T0 + timedelta(seconds=5)
     repository.add(lamp, origin())
-    repository.update(lamp.product_id, ProductChanges(name="Desk lamp"), later, 1, request_id())
-    repository.update(lamp.product_id, ProductChanges(description=None), later, 2, request_id())
-    repository.update(lamp.product_id, ProductChanges(name="Desk lamp"), later, 3, request_id())
+    repository.update(
+        lamp.product_id, ProductChanges({"name": "Desk lamp"}), later, 1, request_id()
+    )
+    repository.update(
+        lamp.product_id, ProductChanges({"description": None}), later, 2, request_id()
+    )
+    repository.update(
+        lamp.product_id, ProductChanges({"name": "Desk lamp"}), later, 3, request_id()
+    )
     repository.delete(lamp.product_id, 4)
 
     delivered = drain(poller, bus, 5)
@@ -134,7 +148,7 @@ def test_rejected_writes_publish_nothing(
     lamp = product("Lamp")
     repository.add(lamp, origin())
     with pytest.raises(VersionConflict):
-        repository.update(lamp.product_id, ProductChanges(name="X"), T0, 7, request_id())
+        repository.update(lamp.product_id, ProductChanges({"name": "X"}), T0, 7, request_id())
     with pytest.raises(VersionConflict):
         repository.delete(lamp.product_id, 7)
     with pytest.raises(ProductNotFound):
@@ -165,7 +179,9 @@ def test_the_stream_handler_logs_with_its_own_keys_not_the_api_functions(
 ) -> None:
     """Both functions share make run's process: neither may log with the other's keys."""
     repository, poller, bus = pipeline
-    api_logger = Logger(service=contract.SERVICE_NAME)  # the API function's, as its handler builds
+    api_logger = Logger(
+        service=contract.SERVICE_NAME, stream=CURRENT_STDOUT
+    )  # as the API builds it
     api_logger.append_keys(correlation_id="api-request-1")
     try:
         before = dict(api_logger.get_current_keys())  # a copy: the logger's own dict is live

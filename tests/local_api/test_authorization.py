@@ -148,3 +148,36 @@ def test_allowed_source_cidrs_deny_every_other_address(serve: ServeFactory, tmp_
     )
     assert call(outside, "GET", "/products", CREDENTIALS).status == 403  # full access too
     assert outside.function.invocations == []
+
+
+def test_a_per_user_deny_with_a_policy_variable_refuses_that_users_own_resource(
+    serve: ServeFactory, tmp_path: Path
+) -> None:
+    user_b = Credentials("AKIAUSERB00000000000", "b-secret")
+    user_b_arn = f"arn:aws:iam::{ACCOUNT}:user/b"
+    not_own = {
+        "Version": "2012-10-17",
+        "Statement": {
+            "Effect": "Deny",
+            "Action": "execute-api:Invoke",
+            "Resource": "arn:aws:execute-api:*:*:*/*/DELETE/products/${aws:username}",
+        },
+    }
+    data = {
+        "principals": [
+            principal(
+                user_b, user_b_arn, policies=["ProductsFullAccess"], policyDocuments=[not_own]
+            )
+        ]
+    }
+    gateway = serve(access=access(tmp_path, data))
+
+    refused = call(gateway, "DELETE", "/products/b", user_b)
+
+    assert_refused(
+        refused,
+        f"User: {user_b_arn} is not authorized to perform: execute-api:Invoke on resource:"
+        f" {RESOURCE}/DELETE/products/b with an explicit deny",
+    )
+    assert gateway.function.invocations == []
+    assert call(gateway, "DELETE", "/products/c", user_b).status == 200

@@ -7,6 +7,7 @@ server closes the connection, so a second response or a hang would show.
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import time
 from urllib.parse import urlsplit
@@ -255,6 +256,70 @@ def test_two_authorization_headers_are_400_whichever_comes_first(
     assert status == 400
     assert json.loads(body) == {"message": "Bad Request: more than one Authorization header"}
     assert stub.function.invocations == []
+
+
+@pytest.mark.parametrize("parameter", ["Credential", "SignedHeaders", "Signature"])
+@pytest.mark.parametrize("valid_first", [True, False])
+def test_a_parameter_repeated_inside_the_authorization_header_is_400(
+    stub: StubGateway, parameter: str, valid_first: bool
+) -> None:
+    signed = sign("GET", stub.url + "/products", CREDENTIALS)
+    valid = signed.pop("Authorization")
+    params = dict(part.strip().split("=", 1) for part in valid.split(" ", 1)[1].split(","))
+    bogus = {"Credential": "AKIAUNITTEST00000000/x", "SignedHeaders": "host", "Signature": "0" * 64}
+    values = [params[parameter], bogus[parameter]]
+    if not valid_first:
+        values.reverse()
+    parts = [f"{name}={value}" for name, value in params.items() if name != parameter]
+    parts += [f"{parameter}={value}" for value in values]
+    headers = "".join(f"{name}: {value}\r\n" for name, value in signed.items())
+    raw = (
+        f"GET /products HTTP/1.1\r\nHost: {host(stub)}\r\n{headers}"
+        f"Authorization: AWS4-HMAC-SHA256 {', '.join(parts)}\r\n\r\n"
+    ).encode()
+
+    [(status, _, body)] = responses(exchange(stub.url, raw))
+
+    assert status == 400
+    assert json.loads(body) == {
+        "message": f"Bad Request: more than one {parameter} parameter in the Authorization header"
+    }
+    assert stub.function.invocations == []
+
+
+def test_a_target_with_scheme_like_text_after_a_slash_is_the_path_it_is(
+    stub: StubGateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Signed for /products: an absolute-form reading ("a://b/products") would serve the list.
+    caplog.set_level(logging.INFO, logger="local_api")
+    signed = sign("GET", stub.url + "/products", CREDENTIALS)
+    headers = "".join(f"{name}: {value}\r\n" for name, value in signed.items())
+    raw = f"GET /products/a://b/products HTTP/1.1\r\nHost: {host(stub)}\r\n{headers}\r\n"
+
+    [(status, response_headers, body)] = responses(exchange(stub.url, raw.encode()))
+
+    assert status == 403
+    assert response_headers["x-amzn-errortype"] == "MissingAuthenticationTokenException"
+    assert json.loads(body) == MISSING_TOKEN
+    assert stub.function.invocations == []
+    access_log = [r.getMessage() for r in caplog.records if '"GET ' in r.getMessage()]
+    assert len(access_log) == 1 and '"GET /products/a://b/products" 403 ' in access_log[0]
+
+
+def test_an_absolute_form_target_is_served_and_logged_as_its_path(
+    stub: StubGateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="local_api")
+    signed = sign("GET", stub.url + "/products", CREDENTIALS)
+    headers = "".join(f"{name}: {value}\r\n" for name, value in signed.items())
+    raw = f"GET {stub.url}/products HTTP/1.1\r\nHost: {host(stub)}\r\n{headers}\r\n"
+
+    [(status, _, _)] = responses(exchange(stub.url, raw.encode()))
+
+    assert status == 200
+    assert [event["path"] for event in stub.function.events] == ["/products"]
+    access_log = [r.getMessage() for r in caplog.records if '"GET ' in r.getMessage()]
+    assert len(access_log) == 1 and '"GET /products" 200 ' in access_log[0]
 
 
 @pytest.mark.parametrize(

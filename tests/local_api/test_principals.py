@@ -107,6 +107,81 @@ def test_a_bad_file_is_one_clear_error_naming_the_file(
     assert "\n" not in message
 
 
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        (
+            '{"principals": [{"accessKeyId": "AKIAREADER0000000000", "secretAccessKey": "s",'
+            ' "arn": "arn:aws:iam::123456789012:user/reader", "policyDocuments": [{"Version":'
+            ' "2012-10-17", "Statement": {"Effect": "Deny", "Effect": "Allow", "Action": "*",'
+            ' "Resource": "*"}}]}]}',
+            "Effect",
+        ),
+        ('{"principals": [], "principals": []}', "principals"),
+        (
+            '{"principals": [{"accessKeyId": "AKIAREADER0000000000", "secretAccessKey": "s",'
+            ' "arn": "arn:aws:iam::123456789012:user/reader", "arn": "arn:aws:iam::1:user/x"}]}',
+            "arn",
+        ),
+    ],
+)
+def test_a_key_repeated_anywhere_in_the_file_is_refused_naming_it(
+    tmp_path: Path, text: str, key: str
+) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(PrincipalsError) as raised:
+        load_local_access(path, EXAMPLE_KEY_PAIR)
+    assert str(raised.value) == (
+        f"LOCAL_PRINCIPALS file {path}: the key {key!r} appears twice in one JSON object"
+        " (JSON parsers disagree on which one counts)"
+    )
+
+
+def documents(*statements: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"Version": "2012-10-17", "Statement": list(statements)}]
+
+
+def test_an_unsupported_policy_variable_stops_the_server_naming_it_and_the_file(
+    tmp_path: Path,
+) -> None:
+    statement = {
+        "Effect": "Allow",
+        "Action": "*",
+        "Resource": "arn:aws:s3:::b/${aws:PrincipalTag/team}",
+    }
+    path = write(tmp_path, {"principals": [{**READER, "policyDocuments": documents(statement)}]})
+
+    with pytest.raises(PrincipalsError) as raised:
+        load_local_access(path, EXAMPLE_KEY_PAIR)
+
+    message = str(raised.value)
+    assert message.startswith(f"LOCAL_PRINCIPALS file {path}: principal 1, policy document 1: ")
+    assert "${aws:PrincipalTag/team}" in message and "\n" not in message
+
+
+def test_a_deny_whose_variable_the_principal_lacks_stops_the_server(tmp_path: Path) -> None:
+    statement = {"Effect": "Deny", "Action": "*", "Resource": "arn:aws:s3:::b/${aws:username}"}
+    role_session = {
+        **READER,
+        "arn": "arn:aws:sts::123456789012:assumed-role/reader/job-1",
+        "policyDocuments": documents(statement),
+    }
+    user = {
+        **READER,
+        "accessKeyId": "AKIAUSER000000000000",
+        "policyDocuments": documents(statement),
+    }
+
+    load_local_access(write(tmp_path, {"principals": [user]}), EXAMPLE_KEY_PAIR)  # a user: fine
+    path = write(tmp_path, {"principals": [user, role_session]})
+    with pytest.raises(PrincipalsError) as raised:
+        load_local_access(path, EXAMPLE_KEY_PAIR)
+
+    message = str(raised.value)
+    assert message.startswith(f"LOCAL_PRINCIPALS file {path}: principal 2, policy document 1: ")
+    assert "${aws:username}" in message and "Deny" in message
+
+
 def test_a_missing_file_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(PrincipalsError, match="cannot read it"):
         load_local_access(tmp_path / "absent.json", EXAMPLE_KEY_PAIR)

@@ -13,7 +13,7 @@ from botocore.credentials import Credentials
 
 from local_api.credentials import KeyPair
 from local_api.log_redaction import redact_query
-from local_api.sigv4 import AuthError, IncomingRequest, verify
+from local_api.sigv4 import AmbiguousCredentials, AuthError, IncomingRequest, verify
 from tests.local_api.conftest import CREDENTIALS, REGION
 from tests.support.signed_http import sign
 
@@ -93,6 +93,34 @@ def test_temporary_credentials_without_their_session_token_are_rejected() -> Non
     error = rejection(signed(), keys)
 
     assert error.message == "The security token included in the request is invalid."
+
+
+@pytest.mark.parametrize("parameter", ["Credential", "SignedHeaders", "Signature", "signature"])
+def test_a_parameter_repeated_in_the_authorization_header_is_refused_before_any_check(
+    parameter: str,
+) -> None:
+    request = signed()
+    headers = dict(request.headers)
+    # A bogus value first, the valid header after it: "the last one wins" would accept this.
+    scheme, _, rest = headers["Authorization"].partition(" ")
+    headers["Authorization"] = f"{scheme} {parameter}=bogus, {rest}"
+    tampered = IncomingRequest(request.method, request.raw_path, "", list(headers.items()), b"")
+
+    with pytest.raises(AmbiguousCredentials) as raised:
+        verify(tampered, KEYS, REGION, now=NOW)
+
+    assert str(raised.value) == f"more than one {parameter} parameter in the Authorization header"
+
+
+def test_two_authorization_headers_are_refused_even_without_the_http_server() -> None:
+    request = signed()
+    authorization = dict(request.headers)["Authorization"]
+    twice = IncomingRequest(
+        "GET", "/products", "", [*request.headers, ("Authorization", authorization)], b""
+    )
+
+    with pytest.raises(AmbiguousCredentials, match="^more than one Authorization header$"):
+        verify(twice, KEYS, REGION, now=NOW)
 
 
 def test_a_request_without_authorization_is_missing_authentication_token() -> None:

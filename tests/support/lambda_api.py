@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from tests.support import error_texts
 from tests.support.lambda_context import FakeLambdaContext
 from tests.support.rest_events import rest_event
-from tools.apidocs.schemas import ErrorResponse
 
 # Fake credentials and a fixed region, so no test can reach real AWS; Powertools configured.
 TEST_ENVIRONMENT = {
@@ -52,6 +52,9 @@ class ApiClient:
     def send(self, event: dict[str, Any]) -> ApiResponse:
         result = self.handler(event, FakeLambdaContext())
         json.dumps(result)  # the Lambda runtime must be able to serialise what we return
+        # API Gateway's proxy response format: a text body (never base64) and its headers.
+        assert set(result) == {"statusCode", "body", "isBase64Encoded", "multiValueHeaders"}
+        assert result["isBase64Encoded"] is False and isinstance(result["body"], str), result
         multi = {k: list(v) for k, v in (result.get("multiValueHeaders") or {}).items()}
         headers = {k: v[-1] for k, v in multi.items()}
         headers.update(result.get("headers") or {})
@@ -80,12 +83,27 @@ class TickingClock:
         return self.now
 
 
-def assert_error(response: ApiResponse, status: int, *fields: str) -> None:
-    """A JSON error body with a message (and, for validation errors, the offending fields)."""
-    assert response.status == status, response.raw_body
+def assert_error(
+    response: ApiResponse,
+    name: str,
+    *errors: tuple[str, str],
+    omitted: int | None = None,
+    **values: object,
+) -> None:
+    """The answer is exactly error ``name`` of the table in ``tests/support/error_texts.py``:
+    its status, a JSON body of the documented shape, and every text word for word.
+
+    ``errors`` are the (field, table name) pairs of the body's ``errors`` list, in order;
+    ``values`` fill the message's ``{fields}``.
+    """
+    expected = error_texts.error_body(name, *errors, omitted=omitted, **values)
+    assert response.status == error_texts.answer(name).status, response.raw_body
     assert response.headers["Content-Type"] == "application/json"
-    body = ErrorResponse.model_validate(response.json)
-    assert body.message
-    if fields:
-        assert body.errors is not None
-        assert {e.field for e in body.errors} >= set(fields), body.errors
+    # Imported here: benchmarks import this module where jsonschema is not installed.
+    from tests.support.published_schemas import validator
+
+    validator("ErrorResponse").validate(response.json)  # the documented shape, too
+    assert response.json == expected, (
+        f"the API's error text changed (or the test expects another error):\n"
+        f"  expected {expected}\n  answered {response.json}"
+    )

@@ -16,15 +16,22 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
+from app import contract
 from tests.support.lambda_context import ACCOUNT_ID
 
 STAGE = "prod"
 
 
 def _resource_for(path: str) -> tuple[str, dict[str, str] | None]:
+    """The stack's resource a path belongs to (``app.contract``) and its path parameters."""
     parts = path.strip("/").split("/")
-    if len(parts) == 2 and parts[0] == "products":
-        return "/products/{id}", {"id": parts[1]}
+    for resource in contract.ROUTES:
+        template = resource.strip("/").split("/")
+        if len(template) == len(parts) and all(
+            t == p or t.startswith("{") for t, p in zip(template, parts)
+        ):
+            parameters = {t[1:-1]: p for t, p in zip(template, parts) if t.startswith("{")}
+            return resource, parameters or None
     return path, None
 
 

@@ -9,6 +9,8 @@ TABLE_STREAM_ARN = (
     "arn:aws:dynamodb:us-east-1:123456789012:table/products/stream/2026-11-24T10:00:00.000"
 )
 _SEQUENCE = itertools.count(100000000000000000001)
+# The API request that created the items below (what the adapter stores as createRequestId).
+CREATE_REQUEST_ID = "c6f1e3a2-8d4b-4f7e-9a1c-3b5d7e9f0a12"
 
 
 def item(
@@ -19,9 +21,12 @@ def item(
     version: int = 1,
     created: str = "2026-11-24T10:00:00.000Z",
     updated: str | None = None,
+    created_by: str | None = CREATE_REQUEST_ID,
     **extra: dict[str, Any],
 ) -> dict[str, Any]:
-    """A product item in DynamoDB JSON, as the adapter stores it (plus any ``extra`` attributes)."""
+    """A product item in DynamoDB JSON, as the adapter stores it (plus any ``extra`` attributes).
+
+    ``created_by`` is its ``createRequestId`` (None: an item written before it was stored)."""
     image: dict[str, Any] = {
         "id": {"S": product_id},
         "name": {"S": name},
@@ -30,6 +35,8 @@ def item(
         "version": {"N": str(version)},
         **extra,
     }
+    if created_by is not None:
+        image["createRequestId"] = {"S": created_by}
     if description is not None:
         image["description"] = {"S": description}
     return image

@@ -195,3 +195,64 @@ def test_an_event_without_request_facts_still_gets_a_valid_access_line(
     assert response["statusCode"] == 404
     assert (entry["correlation_id"], entry["http_method"], entry["resource"]) == (None, "GET", None)
     assert entry["status_code"] == 404
+
+
+def test_two_metrics_of_one_request_are_both_in_its_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from aws_lambda_powertools import Metrics
+
+    from app.entrypoints.api.telemetry import AccessLog, RequestMetrics
+
+    metrics = RequestMetrics(Metrics(namespace="Shop", service="shop"))
+    access_log = AccessLog(metrics, "shop")
+    metrics.count("Sold")
+    metrics.count("Shipped")
+    access_log.write("req-1", "POST", "/orders", 201, 1.0)
+
+    (entry,) = _lines(capsys.readouterr().out)
+    assert _metric_names(entry) == {"Sold", "Shipped"}
+    assert (entry["Sold"], entry["Shipped"]) == ([1.0], [1.0])
+
+
+def test_the_metric_timestamp_is_the_time_of_the_request(
+    api: ApiClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import time
+
+    for _ in range(2):  # the first line's members are made, the second's reused
+        before = time.time_ns() // 1_000_000
+        api.request("GET", "/products")
+        after = time.time_ns() // 1_000_000
+        entries = [e for e in _lines(capsys.readouterr().out) if "status_code" in e]
+        (entry,) = entries
+        assert before <= entry["_aws"]["Timestamp"] <= after
+
+
+class SlowRepository(InMemoryProductRepository):
+    """Takes 20 ms per listing, so the request has a known minimum duration."""
+
+    def list_page(self, page_size: int, after_id: str | None) -> Any:
+        import time
+
+        time.sleep(0.02)
+        return super().list_page(page_size, after_id)
+
+
+def test_the_duration_is_in_milliseconds_with_two_decimals(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from decimal import Decimal
+
+    api = ApiClient(build_handler(SlowRepository()))
+    durations = []
+    for _ in range(10):
+        api.request("GET", "/products")
+        (entry,) = [e for e in _lines(capsys.readouterr().out) if "status_code" in e]
+        durations.append(entry["duration_ms"])
+    for duration in durations:
+        assert type(duration) is float and 20 <= duration < 5000, durations
+        exponent = Decimal(repr(duration)).as_tuple().exponent
+        assert isinstance(exponent, int) and exponent >= -2, durations
+    # Ten readings with at most two decimals each, and not all of them whole.
+    assert any(duration != int(duration) for duration in durations), durations

@@ -103,3 +103,27 @@ def test_header_values_keep_every_value_of_a_repeated_header() -> None:
 
     assert ProxyRequest(event).header_values("idempotency-key") == ["a", "b"]
     assert ProxyRequest(event).header_values("X-Missing") == []
+
+
+def test_an_operation_without_a_route_or_a_route_without_an_operation_is_refused() -> None:
+    operation = contract.Operation(
+        "archiveProduct",
+        "archive",
+        "POST",
+        "/products/{id}/archive",
+        "Archive",
+        200,
+        "product",
+        (404,),
+    )
+    route = routes.build_routes(InMemoryProductRepository(), count=lambda name: None)[
+        ("GET", "/products")
+    ]
+
+    with pytest.raises(ValueError, match=r"without a route: \['archiveProduct'\]"):
+        routes.routes_by_request({}, (operation,))
+    with pytest.raises(ValueError, match=r"without an operation: \['listProducts'\]"):
+        routes.routes_by_request({"archiveProduct": route, "listProducts": route}, (operation,))
+    assert routes.routes_by_request({"archiveProduct": route}, (operation,)) == {
+        ("POST", "/products/{id}/archive"): route
+    }

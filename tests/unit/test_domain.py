@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import json
+import time
 import unicodedata
 import uuid
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.domain import command_handlers, commands, model, queries, query_handlers
+from app.domain import command_handlers, commands, fields, model, queries, query_handlers
 from app.domain.exceptions import (
+    FieldError,
     IdempotencyKeyReused,
     ProductIdTaken,
     ProductNotFound,
+    RepositoryUnavailable,
     ValidationFailed,
     VersionConflict,
 )
@@ -32,7 +36,7 @@ def repository() -> InMemoryProductRepository:
 
 def create(repository: InMemoryProductRepository, name: str = "Lamp") -> model.Product:
     return command_handlers.create_product(
-        commands.CreateProduct(name=name), repository, clock=lambda: T0
+        commands.CreateProduct({"name": name}), repository, clock=lambda: T0
     ).product
 
 
@@ -40,12 +44,19 @@ def test_create_uses_injected_clock_and_id_and_trims_name(
     repository: InMemoryProductRepository,
 ) -> None:
     product = command_handlers.create_product(
-        commands.CreateProduct(name="  Lamp ", description="Warm\nlight"),
+        commands.CreateProduct({"name": "  Lamp ", "description": "Warm\nlight"}),
         repository,
         clock=lambda: T0,
         new_id=lambda: FIXED_ID,
     ).product
-    assert product == model.Product(FIXED_ID, "Lamp", "Warm\nlight", T0, T0, 1)
+    assert product == model.Product(
+        product_id=FIXED_ID,
+        name="Lamp",
+        description="Warm\nlight",
+        create_date=T0,
+        last_update_date=T0,
+        version=1,
+    )
     assert repository.get(FIXED_ID) == product
 
 
@@ -69,19 +80,22 @@ def test_create_rejects_rule_violations_without_storing(
     repository: InMemoryProductRepository, name: str, description: str | None, fields: set[str]
 ) -> None:
     with pytest.raises(ValidationFailed) as failure:
-        command_handlers.create_product(commands.CreateProduct(name, description), repository)
+        command_handlers.create_product(
+            commands.CreateProduct({"name": name, "description": description}), repository
+        )
     assert {error.field for error in failure.value.errors} == fields
     assert repository.requests == 0
 
 
 def test_name_of_exactly_200_characters_after_trimming_is_valid() -> None:
-    assert model.normalise_name("  " + "é" * 200 + "\n") == ("é" * 200, [])
+    values, errors = model.checked_values(model.CREATE_FIELDS, {"name": "  " + "é" * 200 + "\n"})
+    assert (values, errors) == ({"name": "é" * 200}, [])
 
 
 def test_update_without_changes_is_rejected(repository: InMemoryProductRepository) -> None:
     product = create(repository)
     with pytest.raises(ValidationFailed) as failure:
-        command_handlers.update_product(commands.UpdateProduct(product.product_id), repository)
+        command_handlers.update_product(commands.UpdateProduct(product.product_id, {}), repository)
     assert [e.field for e in failure.value.errors] == [model.CHANGES_FIELD]
 
 
@@ -91,7 +105,7 @@ def test_update_keeps_create_date_and_moves_last_update_date(
     product = create(repository)
     later = T0 + timedelta(minutes=5)
     updated = command_handlers.update_product(
-        commands.UpdateProduct(product.product_id, description=None, expected_version=1),
+        commands.UpdateProduct(product.product_id, {"description": None}, expected_version=1),
         repository,
         clock=lambda: later,
     )
@@ -102,7 +116,8 @@ def test_update_with_stale_version_raises_conflict(repository: InMemoryProductRe
     product = create(repository)
     with pytest.raises(VersionConflict):
         command_handlers.update_product(
-            commands.UpdateProduct(product.product_id, name="x", expected_version=2), repository
+            commands.UpdateProduct(product.product_id, {"name": "x"}, expected_version=2),
+            repository,
         )
 
 
@@ -114,11 +129,12 @@ def test_ids_we_never_issue_are_not_found_without_asking_the_store(
         lambda: query_handlers.get_product(queries.GetProduct(bad_id), repository),
         lambda: command_handlers.delete_product(commands.DeleteProduct(bad_id), repository),
         lambda: command_handlers.update_product(
-            commands.UpdateProduct(bad_id, name="x"), repository
+            commands.UpdateProduct(bad_id, {"name": "x"}), repository
         ),
     ):
-        with pytest.raises(ProductNotFound):
+        with pytest.raises(ProductNotFound) as failure:
             action()
+        assert failure.value.product_id == bad_id
     assert repository.requests == 0
 
 
@@ -139,22 +155,104 @@ def test_list_page_continues_after_last_product(repository: InMemoryProductRepos
     assert [p.product_id for p in second.products] == ids[2:] and second.continue_after is None
 
 
-def test_timestamps_have_millisecond_precision_and_round_trip() -> None:
+@pytest.fixture
+def local_time_zone_east_of_utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The process's local time zone is UTC+05:30 (a POSIX TZ string: no tz database needed),
+    so a conversion to local time instead of UTC shows."""
+    monkeypatch.setenv("TZ", "UTC-05:30")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_timestamps_have_millisecond_precision_and_round_trip(
+    local_time_zone_east_of_utc: None,
+) -> None:
     moment = datetime(2026, 1, 2, 3, 4, 5, 678999, tzinfo=timezone.utc)
     assert model.format_timestamp(moment) == "2026-01-02T03:04:05.678Z"
     assert model.parse_timestamp("2026-01-02T03:04:05.678Z") == moment.replace(microsecond=678000)
-    assert model.utc_now().microsecond % 1000 == 0
     offset = datetime(2026, 1, 2, 4, 4, 5, tzinfo=timezone(timedelta(hours=1)))
     assert model.format_timestamp(offset) == "2026-01-02T03:04:05.000Z"
 
 
-@pytest.mark.parametrize("name, description", [(42, None), ("ok", 7), (None, None)])
+@pytest.mark.parametrize("text", ["2026-01-02T03:04:05.678Z", "2026-01-02T04:04:05.678+01:00"])
+def test_a_parsed_timestamp_is_in_utc(text: str, local_time_zone_east_of_utc: None) -> None:
+    # Stored values all end in Z; whatever offset a value carries, the domain works in UTC.
+    parsed = model.parse_timestamp(text)
+    assert parsed.tzinfo is timezone.utc
+    assert (parsed.day, parsed.hour) == (2, 3)
+    assert parsed == datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=timezone.utc)
+
+
+def test_utc_now_is_the_current_utc_time_cut_to_milliseconds() -> None:
+    for _ in range(200):
+        before = datetime.now(timezone.utc)
+        now = model.utc_now()
+        after = datetime.now(timezone.utc)
+        assert now.tzinfo is timezone.utc and now.microsecond % 1000 == 0
+        assert before.replace(microsecond=before.microsecond // 1000 * 1000) <= now <= after
+
+
+@pytest.mark.parametrize(
+    "name, description, errors",
+    [
+        (42, None, [FieldError("name", "must be a string")]),
+        ("ok", 7, [FieldError("description", "must be a string or null")]),
+        (None, None, [FieldError("name", "must be a string")]),
+        (
+            b"x",
+            ["y"],
+            [
+                FieldError("name", "must be a string"),
+                FieldError("description", "must be a string or null"),
+            ],
+        ),
+    ],
+)
 def test_domain_rejects_wrong_types_even_past_the_http_schema(
-    repository: InMemoryProductRepository, name: object, description: object
+    repository: InMemoryProductRepository,
+    name: object,
+    description: object,
+    errors: list[FieldError],
 ) -> None:
-    command = commands.CreateProduct(name=name, description=description)  # type: ignore[arg-type]
-    with pytest.raises(ValidationFailed):
+    command = commands.CreateProduct({"name": name, "description": description})
+    with pytest.raises(ValidationFailed) as failure:
         command_handlers.create_product(command, repository)
+    assert failure.value.errors == errors
+
+
+def test_an_update_reports_every_broken_rule(repository: InMemoryProductRepository) -> None:
+    product = create(repository)
+    command = commands.UpdateProduct(product.product_id, {"name": " ", "description": "\x00"})
+    with pytest.raises(ValidationFailed) as failure:
+        command_handlers.update_product(command, repository)
+    assert failure.value.errors == [
+        FieldError("name", "must not be empty or only whitespace"),
+        FieldError(
+            "description", "must not contain control characters other than newlines and tabs"
+        ),
+    ]
+    assert str(failure.value) == (
+        "name: must not be empty or only whitespace; description: must not contain control"
+        " characters other than newlines and tabs"
+    )
+
+
+def test_domain_errors_carry_the_product_and_say_what_happened() -> None:
+    not_found = ProductNotFound(FIXED_ID)
+    assert (str(not_found), not_found.product_id) == (f"Product '{FIXED_ID}' not found", FIXED_ID)
+    conflict = VersionConflict(FIXED_ID, 1, 2)
+    assert str(conflict) == f"Product '{FIXED_ID}' is at version 2, not 1"
+    assert (conflict.product_id, conflict.expected, conflict.actual) == (FIXED_ID, 1, 2)
+    reused = IdempotencyKeyReused(FIXED_ID)
+    assert str(reused) == f"Idempotency key of product '{FIXED_ID}' was used for another request"
+    assert reused.product_id == FIXED_ID
+    taken = ProductIdTaken(FIXED_ID)
+    assert (str(taken), taken.product_id) == (f"Product id '{FIXED_ID}' is already taken", FIXED_ID)
+    unavailable = RepositoryUnavailable("ThrottlingException")
+    assert str(unavailable) == "Product store unavailable: ThrottlingException"
+    assert unavailable.reason == "ThrottlingException"
 
 
 # --- Idempotent creation and exactly-once writes ---------------------------------------------
@@ -166,7 +264,7 @@ def keyed(
     """A create with an Idempotency-Key whose fingerprint covers the request's JSON value."""
     fingerprint = model.request_fingerprint({"name": name, **request})
     return commands.CreateProduct(
-        name=name, idempotency=commands.IdempotencyKey(caller, key, fingerprint)
+        {"name": name}, idempotency=commands.IdempotencyKey(caller, key, fingerprint)
     )
 
 
@@ -174,7 +272,7 @@ def test_repeat_of_a_keyed_create_replays_the_product_without_writing(
     repository: InMemoryProductRepository,
 ) -> None:
     first = command_handlers.create_product(keyed(), repository)
-    later = commands.UpdateProduct(first.product.product_id, description="changed since")
+    later = commands.UpdateProduct(first.product.product_id, {"description": "changed since"})
     updated = command_handlers.update_product(later, repository)
     repeat = command_handlers.create_product(keyed(), repository)
     assert not first.replayed and repeat == command_handlers.Created(updated, replayed=True)
@@ -194,8 +292,9 @@ def test_same_key_with_another_request_is_refused_and_writes_nothing(
     repository: InMemoryProductRepository,
 ) -> None:
     first = command_handlers.create_product(keyed("Lamp"), repository).product
-    with pytest.raises(IdempotencyKeyReused):
+    with pytest.raises(IdempotencyKeyReused) as failure:
         command_handlers.create_product(keyed("Chair"), repository)
+    assert failure.value.product_id == first.product_id
     assert repository.list_page(100, None).products == [first]
 
 
@@ -229,7 +328,7 @@ def test_store_retry_of_a_create_answers_as_the_first_attempt(
     repository: InMemoryProductRepository,
 ) -> None:
     # The first attempt was stored; the retry of the same request (same request id) meets it.
-    command = commands.CreateProduct(name="Lamp", request_id="request-1")
+    command = commands.CreateProduct({"name": "Lamp"}, request_id="request-1")
     first = command_handlers.create_product(command, repository, new_id=lambda: FIXED_ID)
     again = command_handlers.create_product(command, repository, new_id=lambda: FIXED_ID)
     assert again == first == command_handlers.Created(repository.get(FIXED_ID))
@@ -239,12 +338,13 @@ def test_clash_of_a_generated_id_is_an_error_and_overwrites_nothing(
     repository: InMemoryProductRepository,
 ) -> None:
     original = command_handlers.create_product(
-        commands.CreateProduct(name="Original"), repository, new_id=lambda: FIXED_ID
+        commands.CreateProduct({"name": "Original"}), repository, new_id=lambda: FIXED_ID
     ).product
-    with pytest.raises(ProductIdTaken):
+    with pytest.raises(ProductIdTaken) as failure:
         command_handlers.create_product(
-            commands.CreateProduct(name="Other"), repository, new_id=lambda: FIXED_ID
+            commands.CreateProduct({"name": "Other"}), repository, new_id=lambda: FIXED_ID
         )
+    assert failure.value.product_id == FIXED_ID
     assert repository.get(FIXED_ID) == original
 
 
@@ -258,16 +358,22 @@ def test_keyed_create_after_its_product_was_deleted_creates_it_again(
 
 
 @pytest.mark.slow  # seconds, not milliseconds: `make test` runs it, `make test-unit` skips it
-def test_the_character_rules_are_exactly_the_forbidden_unicode_categories() -> None:
-    # The rules search with regular expressions (fast); the categories are what they mean.
+def test_the_character_rules_are_exactly_control_characters_and_surrogates() -> None:
+    # The rules search with regular expressions (fast); the Unicode categories are what they mean:
+    # control characters (Cc) and surrogates (Cs), with line breaks and tabs allowed in multi-line
+    # text; and a trimmed text loses exactly what str.strip() removes.
+    name = fields.TextRule(max_length=5, characters=fields.NO_CONTROL_CHARACTERS)
+    text = fields.TextRule(
+        max_length=5, characters=fields.NO_CONTROL_CHARACTERS_BUT_LINE_BREAKS_AND_TABS
+    )
+    whitespace = fields.TextRule(max_length=5, characters=fields.Characters(fields.WHITESPACE, "w"))
     for code_point in range(0x110000):
         char = chr(code_point)
-        forbidden = unicodedata.category(char) in model.FORBIDDEN_CATEGORIES
-        name_ok = not model.normalise_name(f"a{char}a")[1]
-        description_ok = not model.description_errors(char)
-        assert name_ok is not forbidden, hex(code_point)
-        allowed_in_description = char in model.DESCRIPTION_ALLOWED_CONTROLS
-        assert description_ok is (not forbidden or allowed_in_description), hex(code_point)
+        forbidden = unicodedata.category(char) in {"Cc", "Cs"}
+        assert (name.problem(f"a{char}a") is None) is not forbidden, hex(code_point)
+        allowed_in_text = not forbidden or char in "\n\r\t"
+        assert (text.problem(char) is None) is allowed_in_text, hex(code_point)
+        assert (whitespace.problem(char) is None) is not char.isspace(), hex(code_point)
 
 
 @settings(max_examples=300, deadline=None)
@@ -285,3 +391,25 @@ def test_timestamps_are_iso_8601_utc_milliseconds_and_read_back(moment: datetime
     assert model.parse_timestamp(text) == moment.replace(
         microsecond=moment.microsecond // 1000 * 1000
     )
+
+
+def test_a_create_without_a_required_field_or_with_a_server_field_is_refused(
+    repository: InMemoryProductRepository,
+) -> None:
+    with pytest.raises(ValidationFailed) as failure:
+        command_handlers.create_product(
+            commands.CreateProduct({"description": "x", "version": 3}), repository
+        )
+    assert failure.value.errors == [
+        FieldError("version", "cannot be set by a client"),
+        FieldError("name", "is required"),
+    ]
+    assert repository.requests == 0
+
+
+@pytest.mark.parametrize(
+    "names, text",
+    [(["name"], "name"), (["a", "b"], "a and/or b"), (["a", "b", "c"], "a, b and/or c")],
+)
+def test_alternatives_are_named_as_a_sentence(names: list[str], text: str) -> None:
+    assert model.alternatives(names) == text

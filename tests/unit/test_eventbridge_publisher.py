@@ -21,16 +21,18 @@ from app.adapters.eventbridge_event_publisher import (
     EventBridgeEventPublisher,
     batches,
     entry_size,
+    to_entry,
 )
 from app.domain import events
-from app.domain.model import Product
+from app.domain.model import Origin, Product, StoredProduct
 
 BUS = "products-test-bus"
+CREATED_BY = Origin("6a0f3c1e-2b4d-4e8f-9a7c-5d3e1f0b2a94")
 T0 = datetime(2026, 11, 24, 10, 0, 0, 123000, tzinfo=timezone.utc)
 
 
-def product(number: int, *, version: int = 1, description: str | None = None) -> Product:
-    return Product(
+def product(number: int, *, version: int = 1, description: str | None = None) -> StoredProduct:
+    stored = Product(
         product_id=f"00000000-0000-4000-8000-{number:012d}",
         name=f"Product {number}",
         description=description,
@@ -38,6 +40,7 @@ def product(number: int, *, version: int = 1, description: str | None = None) ->
         last_update_date=T0,
         version=version,
     )
+    return StoredProduct(stored, CREATED_BY)
 
 
 def created(number: int, **kwargs: Any) -> events.ProductEvent:
@@ -98,7 +101,7 @@ def test_published_events_reach_a_rule_target_as_eventbridge_delivers_them(
     assert delivered[1]["detail"]["changedFields"] == ["description"]
     assert delivered[1]["detail"]["product"]["description"] is None
     assert delivered[0]["detail"]["eventId"] == events.event_id(
-        "ProductCreated", after.product_id, 1
+        "ProductCreated", after.product.product_id, 1, CREATED_BY.request_id
     )
     assert delivered[0]["detail"]["occurredAt"] == "2026-11-24T10:00:00.123Z"
 
@@ -238,3 +241,91 @@ def test_an_answer_that_does_not_match_the_request_counts_as_undelivered(
     sent = [created(0), created(1)]
 
     assert publisher_on(client).publish(sent) == {e.eventId for e in sent}
+
+
+def test_entry_size_counts_what_eventbridge_counts() -> None:
+    entry = {
+        "Source": "products-api",  # 12 bytes
+        "DetailType": "ProductCreated",  # 14
+        "Detail": '{"a":"é"}',  # 10 bytes of UTF-8
+        "Resources": ["arn:r", "é"],  # 5 + 2
+        "EventBusName": "not counted",
+    }
+    assert entry_size(entry) == 14 + 12 + 14 + 10 + 7  # 14: the Time, set or not
+    assert entry_size({"Source": "s"}) == 15
+
+
+def _entry_of(size: int) -> dict[str, Any]:
+    """An entry that EventBridge counts as ``size`` bytes: 14 for Time, 2 for "s" and "d"."""
+    return {"Source": "s", "DetailType": "d", "Detail": "x" * (size - 16), "Resources": []}
+
+
+@pytest.mark.parametrize(
+    "sizes, expected_batches",
+    [
+        pytest.param([MAX_REQUEST_BYTES // 2] * 2, [2], id="exactly 256 KB in one request"),
+        pytest.param([MAX_REQUEST_BYTES // 2 + 1] * 2, [1, 1], id="one byte over"),
+        pytest.param([MAX_REQUEST_BYTES // 2] * 3, [2, 1], id="the third one in a second"),
+        pytest.param([100] * 10 + [MAX_REQUEST_BYTES // 2] * 2, [10, 2], id="after ten entries"),
+        pytest.param([MAX_REQUEST_BYTES], [1], id="one entry of 256 KB"),
+    ],
+)
+def test_a_request_is_filled_up_to_exactly_256_kb(
+    sizes: list[int], expected_batches: list[int]
+) -> None:
+    entries = [(str(n), _entry_of(size)) for n, size in enumerate(sizes)]
+    assert [entry_size(e) for _, e in entries] == sizes
+    assert [len(batch) for batch in batches(entries)] == expected_batches
+
+
+class RecordingClient:
+    """A PutEvents client that answers with the given results and keeps the requests."""
+
+    def __init__(self, *answers: dict[str, Any]) -> None:
+        self.answers = list(answers)
+        self.requests: list[list[dict[str, Any]]] = []
+
+    def put_events(self, *, Entries: Any) -> dict[str, Any]:
+        self.requests.append(list(Entries))
+        return self.answers.pop(0)
+
+
+def test_an_event_of_exactly_256_kb_is_sent() -> None:
+    sample = created(0, description="x")
+    size = entry_size(to_entry(sample, BUS, contract.EVENT_SOURCE))
+    largest = created(0, description="x" * (1 + MAX_REQUEST_BYTES - size))
+    assert entry_size(to_entry(largest, BUS, contract.EVENT_SOURCE)) == MAX_REQUEST_BYTES
+    client = RecordingClient(ok(1))
+
+    assert publisher_on(client).publish([largest]) == set()
+    assert len(client.requests) == 1
+
+
+def test_failed_attempts_back_off_exponentially() -> None:
+    failing = {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "ThrottlingException"}]}
+    client = RecordingClient(*[failing] * 4)
+    slept: list[float] = []
+    publisher = EventBridgeEventPublisher(
+        client, BUS, contract.EVENT_SOURCE, attempts=4, sleep=slept.append
+    )
+    event = created(0)
+
+    assert publisher.publish([event]) == {event.eventId}
+    assert len(client.requests) == 4
+    assert slept == [0.2, 0.4, 0.8]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param({"FailedEntryCount": 0}, id="no results"),
+        pytest.param({"Entries": [{}]}, id="neither an event id nor an error"),
+        pytest.param({"Entries": [{"EventId": "eb-0", "ErrorCode": "X"}]}, id="an id and an error"),
+    ],
+)
+def test_an_answer_without_a_clear_success_counts_as_undelivered(answer: dict[str, Any]) -> None:
+    client = RecordingClient(answer)
+    publisher = EventBridgeEventPublisher(client, BUS, contract.EVENT_SOURCE, attempts=1)
+    event = created(0)
+
+    assert publisher.publish([event]) == {event.eventId}

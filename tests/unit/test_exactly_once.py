@@ -8,6 +8,7 @@ item as the first attempt left it) through the real handler; the DynamoDB Local 
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -64,13 +65,14 @@ def send_with_condition_failure(
     operation: str,
     event: dict[str, Any],
     old_item: dict[str, Any] | None,
-    retry_attempts: int = 1,
+    retry_attempts: int | None = 1,
 ) -> ApiResponse:
-    """Send ``event``; DynamoDB answers its one request with a failed condition."""
+    """Send ``event``; DynamoDB answers its one request with a failed condition (after
+    ``retry_attempts`` retries; None: the answer does not say)."""
     stubber.add_client_error(
         operation,
         service_error_code=CONDITION_FAILED,
-        response_meta={"RetryAttempts": retry_attempts},
+        response_meta=None if retry_attempts is None else {"RetryAttempts": retry_attempts},
         modeled_fields={"Item": old_item} if old_item is not None else None,
     )
     with stubber:
@@ -113,15 +115,19 @@ def test_create_meeting_an_item_of_another_request_without_key_is_a_500(
     api, stubber = stubbed
     event = rest_event("POST", "/products", body={"name": "Lamp"})
     theirs = item(createRequestId="another-request")
-    assert_error(send_with_condition_failure(api, stubber, "put_item", event, theirs), 500)
+    assert_error(send_with_condition_failure(api, stubber, "put_item", event, theirs), "internal")
 
 
 def test_create_condition_failure_without_old_item_is_not_disguised(
-    stubbed: tuple[ApiClient, Stubber],
+    stubbed: tuple[ApiClient, Stubber], capsys: pytest.CaptureFixture[str]
 ) -> None:
     api, stubber = stubbed
     event = rest_event("POST", "/products", body={"name": "Lamp"})
-    assert_error(send_with_condition_failure(api, stubber, "put_item", event, None), 500)
+    assert_error(send_with_condition_failure(api, stubber, "put_item", event, None), "internal")
+    # The operator sees DynamoDB's own error, not a consequence of it.
+    logs = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    (error,) = [line for line in logs if line.get("level") == "ERROR"]
+    assert error["exception_name"] == CONDITION_FAILED
 
 
 @pytest.mark.parametrize("if_match", ['"1"', None])
@@ -147,7 +153,7 @@ def test_update_meeting_another_requests_write_is_still_412(
     )
     theirs = item(version=2, lastRequestId="another-request")
     response = send_with_condition_failure(api, stubber, "update_item", event, theirs)
-    assert_error(response, 412)
+    assert_error(response, "stale version", actual=2, expected=1)
     assert response.headers["ETag"] == '"2"'
 
 
@@ -158,11 +164,14 @@ def test_retried_delete_that_was_applied_answers_204(stubbed: tuple[ApiClient, S
     assert response.status == 204, response.raw_body
 
 
-def test_delete_of_absent_product_without_retry_is_404(stubbed: tuple[ApiClient, Stubber]) -> None:
+@pytest.mark.parametrize("retry_attempts", [0, None])
+def test_delete_of_absent_product_without_retry_is_404(
+    stubbed: tuple[ApiClient, Stubber], retry_attempts: int | None
+) -> None:
     api, stubber = stubbed
     event = rest_event("DELETE", f"/products/{PRODUCT_ID}")
-    response = send_with_condition_failure(api, stubber, "delete_item", event, None, 0)
-    assert_error(response, 404)
+    response = send_with_condition_failure(api, stubber, "delete_item", event, None, retry_attempts)
+    assert_error(response, "not found")
 
 
 def test_retried_delete_meeting_a_newer_version_is_still_412(
@@ -171,7 +180,8 @@ def test_retried_delete_meeting_a_newer_version_is_still_412(
     api, stubber = stubbed
     event = rest_event("DELETE", f"/products/{PRODUCT_ID}", headers={"If-Match": '"1"'})
     response = send_with_condition_failure(api, stubber, "delete_item", event, item(version=3))
-    assert_error(response, 412)
+    assert_error(response, "stale version", actual=3, expected=1)
+    assert response.headers["ETag"] == '"3"'
 
 
 # --- Deadlines: answer 503 before Lambda's timeout ----------------------------------------------
@@ -200,9 +210,27 @@ def test_no_attempt_starts_that_could_outlive_the_invocation(
     # 1.2 s left: 0.2 s after the answer reserve, less than one attempt's 3 s.
     api = api_with_time_left(dynamodb_repository, 1200)
     response = api.request("POST", "/products", body={"name": "Lamp"})
-    assert_error(response, 503)
+    assert_error(response, "unavailable")
     assert response.headers["Retry-After"] == "1"
     assert dynamodb_repository.list_page(10, None).products == []  # never sent
+
+
+@pytest.mark.parametrize(
+    "time_left_ms, status",
+    [
+        # 2.5 s after the answer reserve: less than an attempt's 1 s to connect + 2 s to read.
+        pytest.param(3500, 503, id="less than one attempt"),
+        # 3.5 s: one whole attempt fits.
+        pytest.param(4500, 201, id="one attempt"),
+    ],
+)
+def test_an_attempt_starts_only_if_its_connect_and_read_timeouts_fit(
+    dynamodb_repository: DynamoDBProductRepository, time_left_ms: int, status: int
+) -> None:
+    api = api_with_time_left(dynamodb_repository, time_left_ms)
+    response = api.request("POST", "/products", body={"name": "Lamp"})
+    assert response.status == status, response.raw_body
+    assert len(dynamodb_repository.list_page(10, None).products) == (status == 201)
 
 
 @pytest.fixture
@@ -241,6 +269,28 @@ def test_stalled_dynamodb_gets_503_before_the_function_times_out(
     response = api.request("GET", "/products")
     elapsed = time.monotonic() - started
     # Budget 3.5 s: the first attempt (2 s read timeout) runs, a second could not end in time.
-    assert_error(response, 503)
+    assert_error(response, "unavailable")
     assert response.headers["Retry-After"] == "1"
     assert 2.0 <= elapsed < 4.5
+
+
+@pytest.mark.parametrize("given", [None, "", 42], ids=["missing", "empty", "not a string"])
+def test_a_write_without_an_api_gateway_request_id_gets_one_of_its_own(
+    dynamodb_repository: DynamoDBProductRepository,
+    moto_dynamodb_client: DynamoDBClient,
+    dynamodb_table: str,
+    given: object,
+) -> None:
+    api = ApiClient(handler_module.build_handler(dynamodb_repository, new_id=lambda: PRODUCT_ID))
+    event = rest_event("POST", "/products", body={"name": "Lamp"})
+    if given is None:
+        del event["requestContext"]["requestId"]
+    else:
+        event["requestContext"]["requestId"] = given
+    assert api.send(event).status == 201
+
+    stored = moto_dynamodb_client.get_item(
+        TableName=dynamodb_table, Key={"id": {"S": PRODUCT_ID}}, ConsistentRead=True
+    )["Item"]
+    # A fresh UUID, so that no other request (nor an item without one) can pass for this one.
+    assert model.is_product_id(stored["createRequestId"]["S"])

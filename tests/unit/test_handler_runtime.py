@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -11,13 +14,14 @@ import botocore.config
 import botocore.session
 import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.stub import Stubber
 
 from app import contract
 from app.adapters.dynamodb_product_repository import DynamoDBProductRepository
 from app.domain.model import Page, Product
 from app.entrypoints.api import handler as handler_module
+from app.entrypoints.standard_output import CURRENT_STDOUT
 from tests.fakes import InMemoryProductRepository
+from tests.support.dynamodb_requests import SentRequests
 from tests.support.imports import modules_loaded_by
 from tests.support.lambda_api import TABLE_NAME, ApiClient, assert_error
 from tests.support.lambda_context import FakeLambdaContext
@@ -67,6 +71,21 @@ def test_every_invalid_setting_is_named_in_one_error() -> None:
     )
 
 
+@pytest.mark.parametrize("length", [3, 255])
+def test_table_names_of_3_to_255_characters_are_accepted(length: int) -> None:
+    settings = handler_module.Settings.from_environment({"TABLE_NAME": "t" * length})
+    assert settings.table_name == "t" * length
+
+
+@pytest.mark.parametrize("length", [2, 256])
+def test_table_names_outside_3_to_255_characters_are_refused(length: int) -> None:
+    with pytest.raises(RuntimeError) as failure:
+        handler_module.Settings.from_environment({"TABLE_NAME": "t" * length})
+    assert str(failure.value) == (
+        "Invalid function configuration: TABLE_NAME must be 3 to 255 characters"
+    )
+
+
 def test_settings_default_observability_names(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TABLE_NAME", "t-1")
     monkeypatch.delenv("POWERTOOLS_SERVICE_NAME")
@@ -88,49 +107,30 @@ def test_store_throttling_returns_503_with_retry_after(
     api = ApiClient(handler_module.build_handler(memory_repository))
     memory_repository.unavailable = True
     response = api.request("POST", "/products", body={"name": "x"})
-    assert_error(response, 503)
+    assert_error(response, "unavailable")
     assert response.headers["Retry-After"] == "1"
 
 
-def _stubbed_adapter() -> tuple[DynamoDBProductRepository, Stubber]:
-    client = botocore.session.get_session().create_client(
-        "dynamodb", config=botocore.config.Config(retries={"max_attempts": 1})
+def test_unreachable_dynamodb_becomes_503_naming_the_reason_in_the_log(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # One attempt that fits the invocation's deadline, to a port nothing listens on.
+    config = botocore.config.Config(
+        retries={"total_max_attempts": 1}, connect_timeout=1, read_timeout=1
     )
-    return DynamoDBProductRepository(cast("DynamoDBClient", client), TABLE_NAME), Stubber(client)
-
-
-@pytest.mark.parametrize(
-    "code", ["ProvisionedThroughputExceededException", "ThrottlingException", "InternalServerError"]
-)
-def test_dynamodb_throttling_or_outage_becomes_503(code: str) -> None:
-    repository, stubber = _stubbed_adapter()
-    stubber.add_client_error("scan", service_error_code=code, http_status_code=400)
-    with stubber:
-        response = ApiClient(handler_module.build_handler(repository)).request("GET", "/products")
-    assert_error(response, 503)
-
-
-def test_unreachable_dynamodb_becomes_503() -> None:
-    config = botocore.config.Config(retries={"max_attempts": 1}, connect_timeout=1)
     client = botocore.session.get_session().create_client(
         "dynamodb", endpoint_url="http://127.0.0.1:9", config=config
     )
     repository = DynamoDBProductRepository(cast("DynamoDBClient", client), TABLE_NAME)
     api = ApiClient(handler_module.build_handler(repository))
-    assert_error(api.request("GET", "/products"), 503)
-
-
-def test_unexpected_dynamodb_error_is_a_generic_500_revealing_nothing() -> None:
-    repository, stubber = _stubbed_adapter()
-    stubber.add_client_error(
-        "get_item", service_error_code="ValidationException", service_message="secret detail"
-    )
-    with stubber:
-        response = ApiClient(handler_module.build_handler(repository)).request(
-            "GET", "/products/3f1c7c7e-4b7a-4e8b-9b1a-0c2d3e4f5a6b"
-        )
-    assert_error(response, 500)
-    assert response.json == {"message": "Internal server error"}
+    response = api.request("GET", "/products")
+    assert_error(response, "unavailable")
+    assert response.headers["Retry-After"] == "1"
+    logs = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    warnings = [
+        (line["message"], line["reason"]) for line in logs if line.get("level") == "WARNING"
+    ]
+    assert warnings == [("product store unavailable", "EndpointConnectionError")]
 
 
 class BrokenRepository(InMemoryProductRepository):
@@ -143,41 +143,96 @@ class BrokenRepository(InMemoryProductRepository):
 def test_bug_in_an_adapter_is_a_generic_500_and_is_logged(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    handle = handler_module.build_handler(BrokenRepository(), service_name="log-test-2")
+    handle = handler_module.build_handler(BrokenRepository())
     response = ApiClient(handle).request("GET", "/products")
     assert response.status == 500 and response.json == {"message": "Internal server error"}
     logs = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"level"' in line]
-    assert any(
-        entry["level"] == "ERROR" and "internal table layout" in entry["exception"]
-        for entry in logs
-    )
+    (error,) = [entry for entry in logs if entry["level"] == "ERROR"]
+    assert error["message"] == "unhandled error" and error["service"] == "products-api"
+    assert "internal table layout" in error["exception"]
+
+
+def test_error_lines_carry_the_request_id_and_the_service_name(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    handle = handler_module.build_handler(BrokenRepository(), service_name="catalogue-api")
+    event = rest_event("GET", "/products")
+    assert ApiClient(handle).send(event).status == 500
+    logs = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    (error,) = [entry for entry in logs if entry.get("level") == "ERROR"]
+    assert error["correlation_id"] == event["requestContext"]["requestId"]
+    assert error["service"] == "catalogue-api"
+
+
+def test_errors_are_written_to_the_standard_output_of_the_moment(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A logger is bound once per service name and process; its lines must still reach whatever
+    # stream is the standard output when they are written (as Lambda's log capture reads it).
+    service = f"stdout-test-{uuid.uuid4().hex}"  # a logger nothing in this process built before
+    handle = ApiClient(handler_module.build_handler(BrokenRepository(), service_name=service))
+    later_output = io.StringIO()
+    with contextlib.redirect_stdout(later_output):
+        assert handle.request("GET", "/products").status == 500
+    logs = [json.loads(line) for line in later_output.getvalue().splitlines()]
+    assert [entry["message"] for entry in logs if entry.get("level") == "ERROR"] == [
+        "unhandled error"
+    ]
+    assert "unhandled error" not in capsys.readouterr().out
+
+
+def test_the_loggers_stream_is_whatever_standard_output_is_at_each_write() -> None:
+    first, second = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(first):
+        assert CURRENT_STDOUT.writable() and CURRENT_STDOUT.write("one\n") == 4
+    with contextlib.redirect_stdout(second):
+        CURRENT_STDOUT.write("two\n")
+        CURRENT_STDOUT.flush()
+    assert (first.getvalue(), second.getvalue()) == ("one\n", "two\n")
+
+
+def test_metrics_carry_the_service_dimension_of_the_configured_name(
+    monkeypatch: pytest.MonkeyPatch,
+    memory_repository: InMemoryProductRepository,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.delenv("POWERTOOLS_SERVICE_NAME")  # the name comes from the composition alone
+    api = ApiClient(handler_module.build_handler(memory_repository, service_name="catalogue-api"))
+    api.request("GET", "/products")
+    logs = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    (entry,) = [line for line in logs if line.get("message") == "request"]
+    assert entry["service"] == "catalogue-api"
+    assert entry["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service"]]
+
+
+def test_the_dynamodb_client_is_configured_for_a_latency_sensitive_api() -> None:
+    config: Any = handler_module.create_dynamodb_client().meta.config
+    assert (config.connect_timeout, config.read_timeout, config.tcp_keepalive) == (1, 2, True)
+    # Four attempts in all, as docs/api.md says: the first and 3 retries (botocore's own form).
+    assert config.retries == {"mode": "standard", "total_max_attempts": 4}
+
+
+@pytest.mark.parametrize(
+    "initialization_type, for_snapshot",
+    [("snap-start", True), ("on-demand", False), ("provisioned-concurrency", False), (None, False)],
+)
+def test_only_lambdas_snap_start_init_is_a_snapshot_init(
+    monkeypatch: pytest.MonkeyPatch, initialization_type: str | None, for_snapshot: bool
+) -> None:
+    if initialization_type is None:
+        monkeypatch.delenv("AWS_LAMBDA_INITIALIZATION_TYPE", raising=False)
+    else:
+        monkeypatch.setenv("AWS_LAMBDA_INITIALIZATION_TYPE", initialization_type)
+    assert handler_module.initialising_for_snapshot() is for_snapshot
 
 
 # --- one DynamoDB request per operation ---
 
 
-class RequestCounter:
-    def __init__(self) -> None:
-        self.operations: list[str] = []
-
-    def __call__(self, model: Any, **_: Any) -> None:
-        self.operations.append(model.name)
-
-
-@pytest.fixture
-def dynamodb_requests(moto_dynamodb_client: DynamoDBClient) -> Iterator[RequestCounter]:
-    """Records every request the (session-wide) moto client sends while the test runs."""
-    counter = RequestCounter()
-    events = moto_dynamodb_client.meta.events
-    events.register("before-call.dynamodb", counter, unique_id="request-counter")
-    yield counter
-    events.unregister("before-call.dynamodb", unique_id="request-counter")
-
-
 def test_every_api_operation_makes_exactly_one_dynamodb_request(
-    dynamodb_repository: DynamoDBProductRepository, dynamodb_requests: RequestCounter
+    dynamodb_repository: DynamoDBProductRepository, sent_requests: SentRequests
 ) -> None:
-    counter = dynamodb_requests
+    counter = sent_requests
     api = ApiClient(handler_module.build_handler(dynamodb_repository))
     created = api.create()
     path = f"/products/{created['id']}"
@@ -205,7 +260,7 @@ def test_every_api_operation_makes_exactly_one_dynamodb_request(
 
 
 def test_keyed_creates_make_exactly_one_dynamodb_request_each(
-    dynamodb_repository: DynamoDBProductRepository, dynamodb_requests: RequestCounter
+    dynamodb_repository: DynamoDBProductRepository, sent_requests: SentRequests
 ) -> None:
     api = ApiClient(handler_module.build_handler(dynamodb_repository))
     key = {"Idempotency-Key": "one-request"}
@@ -215,7 +270,7 @@ def test_keyed_creates_make_exactly_one_dynamodb_request_each(
     ]
     # First request, repeat (replayed from the failed condition's old item), mismatch (422).
     assert statuses == [201, 201, 422]
-    assert dynamodb_requests.operations == ["PutItem", "PutItem", "PutItem"]
+    assert sent_requests.operations == ["PutItem", "PutItem", "PutItem"]
 
 
 def test_invalid_requests_never_reach_the_store(
@@ -235,8 +290,7 @@ def test_invalid_requests_never_reach_the_store(
 def test_one_json_log_line_per_request_with_correlation_id_and_no_secrets(
     memory_repository: InMemoryProductRepository, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # A service name of its own gives a fresh Powertools logger bound to the captured stdout.
-    handle = handler_module.build_handler(memory_repository, service_name="log-test-1")
+    handle = handler_module.build_handler(memory_repository)
     event = rest_event(
         "POST",
         "/products",

@@ -12,12 +12,12 @@ import pytest
 from moto import mock_aws
 
 from app import contract
-from app.domain import events
+from app.domain import events, model
 from app.entrypoints.stream.handler import build_handler, event_of_record
 from tests.fakes import InMemoryEventPublisher
 from tests.support.imports import modules_loaded_by
 from tests.support.lambda_context import FakeLambdaContext
-from tests.support.stream_records import item, record
+from tests.support.stream_records import CREATE_REQUEST_ID, item, record
 
 PID = "0b6a1c4e-5f1d-4c7e-9a3b-2d8e6f1a7c90"
 OTHER = "7e2f9d10-3c4b-4a5e-8f6d-1b2c3d4e5f60"
@@ -35,7 +35,7 @@ def test_insert_with_description_is_product_created_with_the_public_product() ->
 
     assert isinstance(event, events.ProductCreated)
     assert detail(event) == {
-        "eventId": events.event_id("ProductCreated", PID, 1),
+        "eventId": events.event_id("ProductCreated", PID, 1, CREATE_REQUEST_ID),
         "productId": PID,
         "version": 1,
         "occurredAt": CREATED,
@@ -54,22 +54,15 @@ def test_insert_without_description_publishes_a_null_description() -> None:
     event = event_of_record(record("INSERT", new=item(PID, "Lamp")))
 
     assert isinstance(event, events.ProductCreated)
-    assert event.product.description is None
+    assert event.product["description"] is None
 
 
 def test_store_only_attributes_never_reach_the_event() -> None:
-    stored = item(PID, "Lamp", requestToken={"S": "tok"}, requestFingerprint={"S": "abc"})
+    stored = item(PID, "Lamp", lastRequestId={"S": "r2"}, requestFingerprint={"S": "abc"})
 
     event = event_of_record(record("INSERT", new=stored))
 
-    assert set(detail(event)["product"]) == {
-        "id",
-        "name",
-        "description",
-        "createDate",
-        "lastUpdateDate",
-        "version",
-    }
+    assert list(detail(event)["product"]) == [d.json_name for d in model.PRODUCT_FIELDS]
 
 
 def test_rename_is_product_updated_naming_only_the_name() -> None:
@@ -80,8 +73,8 @@ def test_rename_is_product_updated_naming_only_the_name() -> None:
 
     assert isinstance(event, events.ProductUpdated)
     assert event.changedFields == ["name"]
-    assert (event.version, event.occurredAt, event.product.name) == (2, UPDATED, "Desk lamp")
-    assert event.eventId == events.event_id("ProductUpdated", PID, 2)
+    assert (event.version, event.occurredAt, event.product["name"]) == (2, UPDATED, "Desk lamp")
+    assert event.eventId == events.event_id("ProductUpdated", PID, 2, CREATE_REQUEST_ID)
 
 
 def test_cleared_description_is_a_changed_field_and_null_in_the_product() -> None:
@@ -92,7 +85,7 @@ def test_cleared_description_is_a_changed_field_and_null_in_the_product() -> Non
 
     assert isinstance(event, events.ProductUpdated)
     assert event.changedFields == ["description"]
-    assert event.product.description is None
+    assert event.product["description"] is None
 
 
 def test_changed_fields_are_sorted() -> None:
@@ -130,9 +123,9 @@ def test_remove_is_product_deleted_with_the_last_state_and_version() -> None:
 
     assert isinstance(event, events.ProductDeleted)
     assert event.version == 4
-    assert event.product.version == 4 and event.product.description == "Warm light"
+    assert event.product["version"] == 4 and event.product["description"] == "Warm light"
     assert event.occurredAt == "2026-11-24T10:05:00.500Z"  # when the stream recorded it
-    assert event.eventId == events.event_id("ProductDeleted", PID, 4)
+    assert event.eventId == events.event_id("ProductDeleted", PID, 4, CREATE_REQUEST_ID)
 
 
 def test_the_same_change_redelivered_gets_the_same_event_id() -> None:
@@ -146,11 +139,30 @@ def test_the_same_change_redelivered_gets_the_same_event_id() -> None:
 
 def test_event_ids_differ_per_version_and_kind() -> None:
     ids = {
-        events.event_id(kind, PID, version)
+        events.event_id(kind, PID, version, CREATE_REQUEST_ID)
         for kind in ("ProductCreated", "ProductUpdated", "ProductDeleted")
         for version in (1, 2)
     }
     assert len(ids) == 6
+
+
+def test_a_product_deleted_and_created_again_gets_new_event_ids_for_every_change() -> None:
+    # Same id and versions (an Idempotency-Key repeated after the delete), another create request.
+    def lifetime(created_by: str) -> list[str]:
+        created = item(PID, "Lamp", created_by=created_by)
+        renamed = item(PID, "Desk lamp", version=2, updated=UPDATED, created_by=created_by)
+        changes = [
+            event_of_record(record("INSERT", new=created)),
+            event_of_record(record("MODIFY", old=created, new=renamed)),
+            event_of_record(record("REMOVE", old=renamed)),
+        ]
+        return [change.eventId for change in changes if change is not None]
+
+    first, again, recreated = lifetime("request-1"), lifetime("request-1"), lifetime("request-2")
+
+    assert len(first) == len(recreated) == 3
+    assert first == again  # every delivery (and every region's stream) of one change
+    assert not set(first) & set(recreated)
 
 
 # --- the handler -----------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The published event contract: one JSON Schema (draft 4) per ``detail-type``, generated from the
-domain's event classes (``app.domain.events``) and wrapped in the envelope EventBridge delivers.
+domain's event classes (``app.domain.events``) and the product's field declarations (the
+``product`` snapshot), wrapped in the envelope EventBridge delivers.
 
 ``python -m tools.apidocs.event_schemas [DIR]`` writes ``DIR/<DetailType>.schema.json`` (``make
 event-schemas``); ``--check`` exits 1 when a committed file is stale instead of writing. The stack
@@ -10,35 +11,65 @@ the registry accepts).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
+import typing
 from pathlib import Path
 from typing import Any
 
 from app import contract
+from app.domain import events
+from tools.apidocs.schemas import product_schema
 
 DEFAULT_DIR = Path("docs/events")
 DRAFT_4 = "http://json-schema.org/draft-04/schema#"
 _DEFINITIONS = "#/definitions/{model}"
 
 
+SNAPSHOT = "ProductSnapshot"
+# The JSON Schema of each type an event class's field may have (the snapshot: its own definition).
+_FIELD_TYPES: dict[object, dict[str, Any]] = {
+    str: {"type": "string"},
+    int: {"type": "integer"},
+    list[str]: {"type": "array", "items": {"type": "string"}},
+    events.ProductSnapshot: {"$ref": _DEFINITIONS.format(model=SNAPSHOT)},
+}
+
+
+def detail_schema(event_class: type) -> dict[str, Any]:
+    """The ``detail`` of an event class: each field (the published JSON names), all required."""
+    hints = typing.get_type_hints(event_class)
+    names = [field.name for field in dataclasses.fields(event_class)]
+    return {
+        "type": "object",
+        "title": event_class.__name__,
+        "description": " ".join((event_class.__doc__ or "").split()),
+        "properties": {name: dict(_FIELD_TYPES[hints[name]]) for name in names},
+        "required": names,
+    }
+
+
 def event_schema(detail_type: str) -> dict[str, Any]:
     """The schema of a ``detail_type`` event as a rule's target receives it."""
-    from pydantic import TypeAdapter
-
-    from app.domain import events
-
     (event_class,) = [cls for cls in events.EVENT_TYPES if cls.__name__ == detail_type]
-    detail = TypeAdapter(event_class).json_schema(ref_template=_DEFINITIONS)
-    definitions = detail.pop("$defs", {})
-    definitions[detail_type] = detail
+    snapshot = {
+        **product_schema(examples=False),
+        "title": SNAPSHOT,
+        "description": "The product, exactly as GET /products/{id} returns it.",
+    }
+    detail = detail_schema(event_class)
+    # The domain says how event ids are built; a type hint cannot, so say it here.
+    detail["properties"]["eventId"]["description"] = events.EVENT_ID_DESCRIPTION
+    definitions = {detail_type: detail, SNAPSHOT: snapshot}
     text = {"type": "string"}
     return {
         "$schema": DRAFT_4,
         "title": detail_type,
         "description": (
             f"A {detail_type} event from the products API as EventBridge delivers it; "
-            "deduplicate on detail.eventId (stable across redeliveries)."
+            "deduplicate on detail.eventId (the same on every delivery of one change, in every"
+            " region, and different for every other change)."
         ),
         "type": "object",
         "properties": {

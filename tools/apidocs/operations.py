@@ -1,121 +1,123 @@
-"""What the OpenAPI document says about each route: summary, success status, documented answers.
-
-The function dispatches on ``(method, resource)`` itself (``app.entrypoints.api.proxy``);
-:func:`documented_resolver` registers the same routes on Powertools' ``APIGatewayRestResolver``
-(never called, only inspected) so that Powertools generates the paths and operations.
-"""
+"""The OpenAPI operation of each declared operation (``app.contract.OPERATIONS``): parameters,
+request body, every answer with its headers, and the links to the operations that follow."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
-
+from app import contract
 from app.entrypoints.api.responses import JSON_MEDIA_TYPE
-from app.entrypoints.api.routes import PRODUCT, PRODUCTS
+from tools.apidocs import schemas
+from tools.apidocs.gateway_responses import GATEWAY_RESPONSES, PAYLOAD_TOO_LARGE
+from tools.apidocs.parameters import parameters
 
-SCHEMA_REFERENCE_PREFIX = "#/components/schemas/"
-# Powertools' rule syntax for the path parameter; ``openapi`` renames it to the resource's name.
-_PRODUCT_RULE = "/products/<product_id>"
+TAG = "products"
 
-
-def _documented(description: str, body_schema: str = "ErrorResponse") -> OpenAPIResponse:
-    """An OpenAPI response entry whose JSON body is the ``schemas`` model named ``body_schema``."""
-    reference = {"$ref": f"{SCHEMA_REFERENCE_PREFIX}{body_schema}"}
-    return {"description": description, "content": {JSON_MEDIA_TYPE: {"schema": reference}}}
-
-
-_ERROR_RESPONSES: dict[int, OpenAPIResponse] = {
-    400: _documented("Invalid input"),
-    503: _documented("Store throttled or unavailable"),
+# What each status the function answers means, for every operation that declares it.
+ERROR_DESCRIPTIONS = {
+    400: "Invalid input",
+    404: "No such product",
+    412: "If-Match mismatch",
+    415: "Body not JSON",
+    422: "Idempotency-Key already used for another request; nothing written",
+    503: "Store throttled or unavailable",
 }
-_NOT_FOUND: dict[int, OpenAPIResponse] = {404: _documented("No such product")}
-_PRECONDITION: dict[int, OpenAPIResponse] = {412: _documented("If-Match mismatch")}
-_UNSUPPORTED: dict[int, OpenAPIResponse] = {415: _documented("Body not JSON")}
-
-
-@dataclass(frozen=True)
-class Operation:
-    """One route as the document describes it."""
-
-    summary: str
-    responses: dict[int, OpenAPIResponse]
-    status_code: int = 200
-
-
-# (method, resource) -> its documentation; a test checks these are exactly the function's routes.
-OPERATIONS: dict[tuple[str, str], Operation] = {
-    ("POST", PRODUCTS): Operation(
-        "Create a product",
-        {201: _documented("Created", "ProductResponse"), **_ERROR_RESPONSES, **_UNSUPPORTED},
-        status_code=201,
-    ),
-    ("GET", PRODUCTS): Operation(
-        "List products, one page at a time",
-        {200: _documented("A page", "ProductPageResponse"), **_ERROR_RESPONSES},
-    ),
-    ("GET", PRODUCT): Operation(
-        "Get a product",
-        {
-            200: _documented("The product", "ProductResponse"),
-            503: _ERROR_RESPONSES[503],  # no input to reject: a malformed id is simply not found
-            **_NOT_FOUND,
-        },
-    ),
-    ("PUT", PRODUCT): Operation(
-        "Update a product's name and/or description",
-        {
-            200: _documented("Updated", "ProductResponse"),
-            **_ERROR_RESPONSES,
-            **_NOT_FOUND,
-            **_PRECONDITION,
-            **_UNSUPPORTED,
-        },
-    ),
-    ("DELETE", PRODUCT): Operation(
-        "Delete a product",
-        {
-            204: {"description": "Deleted"},
-            **_ERROR_RESPONSES,
-            **_NOT_FOUND,
-            **_PRECONDITION,
-        },
-    ),
+_VERSION_ETAG = {
+    "description": "The product's version as a strong entity tag, for If-Match",
+    "required": True,
+    "schema": {"type": "string", "pattern": '^"[1-9][0-9]*"$', "examples": ['"2"']},
 }
 
-# Powertools names operations after their functions; ``openapi`` replaces the ids anyway.
-_FUNCTION_NAMES = {"POST": "create", "GET": "get", "PUT": "update", "DELETE": "delete"}
+
+def _json_body(schema_name: str) -> dict[str, Any]:
+    return {JSON_MEDIA_TYPE: {"schema": {"$ref": schemas.REFERENCE_PREFIX + schema_name}}}
 
 
-def _undocumented_call(*args: Any, **kwargs: Any) -> Any:
-    raise NotImplementedError("documentation only: the function serves requests")
+def _success(operation: contract.Operation) -> dict[str, Any]:
+    """The success answer: its body, its headers, and links to what may follow."""
+    if operation.response == "none":
+        return {"description": "Done: no content"}
+    if operation.response == "page":
+        return {"description": "A page", "content": _json_body(schemas.PAGE)}
+    headers = {"ETag": dict(_VERSION_ETAG)}
+    if operation.status == 201:
+        headers["Location"] = {
+            "description": "The new product's path",
+            "required": True,
+            "schema": {
+                "type": "string",
+                "examples": ["/products/3f1c7c7e-4b7a-4e8b-9b1a-0c2d3e4f5a6b"],
+            },
+        }
+    if operation.idempotent:
+        headers[contract.IDEMPOTENT_REPLAYED_HEADER] = {
+            "description": "true when an earlier request with the same Idempotency-Key created it",
+            "schema": {"type": "string", "enum": ["true"]},
+        }
+    return {
+        "description": "Created" if operation.status == 201 else "The product",
+        "content": _json_body(schemas.PRODUCT),
+        "headers": headers,
+        "links": links(),
+    }
 
 
-def documented_resolver() -> APIGatewayRestResolver:
-    """A resolver holding every route with its documentation (for ``get_openapi_json_schema``)."""
-    resolver = APIGatewayRestResolver()
-    for (method, resource), operation in OPERATIONS.items():
-        if resource == PRODUCT:
+def links() -> dict[str, Any]:
+    """From a product answer to each operation on that product: its id, and its ETag as If-Match.
 
-            def route(product_id: str) -> Any:
-                return _undocumented_call(product_id)
+    Clients and stateful fuzzers follow them from a create to a read, update and delete.
+    """
+    found = {}
+    for operation in contract.OPERATIONS:
+        if contract.PRODUCT_ID_PARAMETER not in operation.path_parameters:
+            continue
+        parameters = {contract.PRODUCT_ID_PARAMETER: "$response.body#/id"}
+        if operation.conditional:
+            parameters["header.If-Match"] = "$response.header.ETag"
+        name = operation.operation_id[0].upper() + operation.operation_id[1:]
+        found[name] = {"operationId": operation.operation_id, "parameters": parameters}
+    return found
 
-            rule = _PRODUCT_RULE
-        else:
 
-            def route() -> Any:  # type: ignore[misc]  # one signature per branch
-                return _undocumented_call()
+def _error(status: int) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "description": ERROR_DESCRIPTIONS[status],
+        "content": _json_body(schemas.ERROR),
+    }
+    if status == 412:
+        answer["headers"] = {"ETag": {**_VERSION_ETAG, "description": "The current version's ETag"}}
+    return answer
 
-            rule = resource
-        listing = (method, resource) == ("GET", PRODUCTS)
-        route.__name__ = "list_products" if listing else _FUNCTION_NAMES[method]
-        resolver.route(
-            rule,
-            method,
-            summary=operation.summary,
-            responses=operation.responses,
-            status_code=operation.status_code,
-        )(route)
-    return resolver
+
+def openapi_operation(operation: contract.Operation) -> dict[str, Any]:
+    """The OpenAPI operation object of ``operation``."""
+    responses: dict[str, Any] = {str(operation.status): _success(operation)}
+    responses.update({str(status): _error(status) for status in operation.errors})
+    # API Gateway's own answers (403, 429, 5xx) replace the function's for the same status.
+    responses.update(json.loads(json.dumps(GATEWAY_RESPONSES)))
+    found: dict[str, Any] = {
+        "operationId": operation.operation_id,
+        "summary": operation.summary,
+        "tags": [TAG],
+    }
+    if found_parameters := parameters(operation):
+        found["parameters"] = found_parameters
+    if operation.body != "none":
+        found["requestBody"] = {
+            "required": True,
+            "content": _json_body(schemas.REQUEST_BODIES[operation.body]),
+        }
+        responses.update(json.loads(json.dumps(PAYLOAD_TOO_LARGE)))
+    found["responses"] = dict(sorted(responses.items()))
+    return found
+
+
+def paths() -> dict[str, dict[str, Any]]:
+    """Every resource with the OpenAPI operation of each of its methods."""
+    found: dict[str, dict[str, Any]] = {}
+    for operation in contract.OPERATIONS:
+        found.setdefault(operation.resource, {})[operation.method.lower()] = openapi_operation(
+            operation
+        )
+    return found

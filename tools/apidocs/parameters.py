@@ -1,20 +1,30 @@
-"""The parameters of the OpenAPI document that the routes read themselves: query, headers, path."""
+"""The parameters of the OpenAPI document: path, query and headers, from the request rules."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from app import contract
+from app.domain import model
 from app.entrypoints.api import request_rules as rules
-from app.entrypoints.api.responses import JSON_MEDIA_TYPE
 
-_PRODUCT_ID = {
-    "type": "string",
-    "format": "uuid",
-    "examples": ["3f1c7c7e-4b7a-4e8b-9b1a-0c2d3e4f5a6b"],
-}
+# The one path parameter operations take: a product id (ids the API never issued answer 404).
+_ID_FIELD = next(declared for declared in model.PRODUCT_FIELDS if declared.json_name == "id")
+
+
+def path_parameter(name: str) -> dict[str, Any]:
+    """A path parameter of the resource (the product's id)."""
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": "The product's id (ids the API never issued: 404)",
+        "schema": {"type": "string", "format": "uuid", "examples": [_ID_FIELD.example]},
+    }
+
+
 # Plain text, no angle brackets: Swagger UI renders descriptions as Markdown (HTML included).
-_IF_MATCH = {
+IF_MATCH = {
     "name": rules.IF_MATCH_HEADER,
     "in": "header",
     "required": False,
@@ -25,64 +35,45 @@ _IF_MATCH = {
     "schema": {**rules.IF_MATCH.schema(), "examples": ['"3"']},
 }
 
+IDEMPOTENCY_KEY = {
+    "name": contract.IDEMPOTENCY_KEY_HEADER,
+    "in": "header",
+    "required": False,
+    "description": (
+        "Makes retries safe: a repeat by the same caller with the same key and the same "
+        "JSON body creates nothing and answers 201 with the product as it is now (and "
+        f"{contract.IDEMPOTENT_REPLAYED_HEADER}: true); the key with another body is a "
+        "422. Remembered as long as the product it created exists."
+    ),
+    "schema": rules.IDEMPOTENCY_KEY.schema(),
+}
 
-def add_parameters(document: dict[str, Any]) -> None:
-    """The query parameters of the listing, If-Match on writes, and the product id path."""
-    document["paths"]["/products"]["get"]["parameters"] = [
-        {
-            "name": rules.PAGE_SIZE_PARAMETER,
-            "in": "query",
-            "required": False,
-            "description": "Products per page",
-            "schema": {**rules.page_size_schema(), "examples": [10]},
-        },
-        {
-            "name": rules.PAGE_TOKEN_PARAMETER,
-            "in": "query",
-            "required": False,
-            "description": "The nextToken of the previous page, exactly as received",
-            "schema": rules.PAGE_TOKEN.schema(),
-        },
-    ]
-    for method in ("put", "delete"):
-        operation = document["paths"]["/products/{product_id}"][method]
-        operation.setdefault("parameters", []).append(dict(_IF_MATCH))
-    # Name the path parameter as API Gateway's resource does.
-    document["paths"][f"/products/{{{contract.PRODUCT_ID_PARAMETER}}}"] = document["paths"].pop(
-        "/products/{product_id}"
-    )
-    for operations in document["paths"].values():
-        for operation in operations.values():
-            for parameter in operation.get("parameters", []):
-                if parameter["name"] == "product_id":
-                    parameter.update(
-                        name=contract.PRODUCT_ID_PARAMETER,
-                        description="The product's id (ids the API never issued: 404)",
-                        schema=dict(_PRODUCT_ID),
-                    )
+# The query parameters of a listing (an operation whose answer is a page).
+PAGING = [
+    {
+        "name": rules.PAGE_SIZE_PARAMETER,
+        "in": "query",
+        "required": False,
+        "description": "Products per page",
+        "schema": {**rules.page_size_schema(), "examples": [10]},
+    },
+    {
+        "name": rules.PAGE_TOKEN_PARAMETER,
+        "in": "query",
+        "required": False,
+        "description": "The nextToken of the previous page, exactly as received",
+        "schema": rules.PAGE_TOKEN.schema(),
+    },
+]
 
 
-def document_idempotent_create(operation: dict[str, Any]) -> None:
-    """``Idempotency-Key`` on ``POST /products``: the header, the replay header and the 422."""
-    operation.setdefault("parameters", []).append(
-        {
-            "name": contract.IDEMPOTENCY_KEY_HEADER,
-            "in": "header",
-            "required": False,
-            "description": (
-                "Makes retries safe: a repeat by the same caller with the same key and the same "
-                "JSON body creates nothing and answers 201 with the product as it is now (and "
-                f"{contract.IDEMPOTENT_REPLAYED_HEADER}: true); the key with another body is a "
-                "422. Remembered as long as the product it created exists."
-            ),
-            "schema": rules.IDEMPOTENCY_KEY.schema(),
-        }
-    )
-    operation["responses"]["201"].setdefault("headers", {})[contract.IDEMPOTENT_REPLAYED_HEADER] = {
-        "description": "true when an earlier request with the same Idempotency-Key created it",
-        "schema": {"type": "string", "enum": ["true"]},
-    }
-    operation["responses"]["422"] = {
-        "description": "Idempotency-Key already used for another request; nothing written",
-        "content": {JSON_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
-    }
+def parameters(operation: contract.Operation) -> list[dict[str, Any]]:
+    """Every parameter ``operation`` reads: its path's, paging's, If-Match, Idempotency-Key."""
+    found = [path_parameter(name) for name in operation.path_parameters]
+    if operation.response == "page":
+        found += PAGING
+    if operation.conditional:
+        found.append(IF_MATCH)
+    if operation.idempotent:
+        found.append(IDEMPOTENCY_KEY)
+    return [dict(parameter) for parameter in found]

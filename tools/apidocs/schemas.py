@@ -1,160 +1,191 @@
-"""The request and response bodies as pydantic models: what the OpenAPI document shows.
+"""The JSON Schemas of the API's bodies and of the product in events (build time only).
 
-Build-time only, like ``openapi``: the function never imports pydantic. Requests are read by
-``app.entrypoints.api.request_bodies`` (standard library, on every request's path);
-``tests/unit/test_request_bodies.py`` checks that the readers accept and refuse exactly what the
-published JSON Schema does, and that ``messages.product_json`` writes exactly ``ProductResponse``.
+The product's schemas are derived from its field declarations (``app.domain.model.Product``):
+types, lengths, patterns, null, required and settable fields are never written here. Every keyword
+states a rule the API enforces; ``tests/unit/test_request_bodies.py`` and
+``tests/apidocs/test_product_schemas.py`` check each against what the readers and the domain
+accept. The other bodies (a page, an error) are the API's own and are written out below.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
 from app.domain import model
+from app.domain.fields import FieldDeclaration, Kind, TextRule
 from app.entrypoints.api import request_rules as rules
-from app.entrypoints.api.messages import MAX_FIELD_ERRORS
-from app.entrypoints.api.request_rules import NAME_IS_NULL
+from app.entrypoints.api.messages import MAX_FIELD_ERRORS, encode_page_token
 
-_NAME_DOC = f"Trimmed; 1..{model.NAME_MAX_LENGTH} characters; no control characters."
-_DESCRIPTION_DOC = (
-    f"At most {model.DESCRIPTION_MAX_LENGTH} characters; newlines and tabs allowed, "
-    "other control characters not."
-)
-# Realistic values for the document's examples (clients and fuzzers start from them).
-_EXAMPLE_ID = "3f1c7c7e-4b7a-4e8b-9b1a-0c2d3e4f5a6b"
-_EXAMPLE_NAME = "Desk lamp"
-_EXAMPLE_DESCRIPTION = "Warm white, 40 W equivalent"
-_EXAMPLE_NEXT_PAGE = "eyJ2IjoxLCJhZnRlciI6IjNmMWM3YzdlLTRiN2EtNGU4Yi05YjFhLTBjMmQzZTRmNWE2YiJ9"
-_TIMESTAMP_DOC = "ISO 8601 UTC with millisecond precision"
+REFERENCE_PREFIX = "#/components/schemas/"
+PRODUCT = "ProductResponse"
+PAGE = "ProductPageResponse"
+ERROR = "ErrorResponse"
+FIELD_ERROR = "FieldErrorResponse"
+# The request body schema of each kind of body an operation takes (``contract.Operation.body``).
+REQUEST_BODIES = {"create": "CreateProductRequest", "update": "UpdateProductRequest"}
+
+# What the API answers after a page ending at the example product.
+_EXAMPLE_PAGE_TOKEN = encode_page_token(model.PRODUCT_FIELDS[0].example)
 
 
-def _string_not_null(schema: dict[str, Any]) -> None:
-    """Describe an optional field that may be omitted but never null as a plain string."""
-    schema.pop("anyOf", None)
-    schema.pop("default", None)
-    schema["type"] = "string"
+def _text_words(rule: TextRule) -> str:
+    """The rule in words, for a field's description."""
+    lengths = (
+        f"{rule.min_length} to {rule.max_length}"
+        if rule.min_length
+        else f"at most {rule.max_length}"
+    )
+    words = f"{lengths} characters; {rule.characters.problem}."
+    if rule.trimmed:
+        return f"Surrounding whitespace is removed, then {words}"
+    return words[0].upper() + words[1:]
 
 
-def _update_name_schema(schema: dict[str, Any]) -> None:
-    _string_not_null(schema)
-    schema.update(minLength=1, maxLength=model.NAME_MAX_LENGTH)
+def field_schema(
+    declared: FieldDeclaration, *, as_sent: bool = False, examples: bool = True
+) -> dict[str, Any]:
+    """The JSON Schema of one product field: as stored and returned, or ``as_sent`` by a client
+    (then a trimmed text's length is bounded by its pattern alone, since surrounding whitespace
+    does not count). ``examples=False`` for JSON Schema draft 4, which has no such keyword."""
+    schema: dict[str, Any]
+    if declared.kind is Kind.ID:
+        schema = {"type": "string", "format": "uuid"}
+    elif declared.kind is Kind.TIMESTAMP:
+        schema = {"type": "string", "format": "date-time"}
+    elif declared.kind is Kind.VERSION:
+        schema = {"type": "integer", "minimum": model.FIRST_VERSION}
+    else:
+        rule = declared.text
+        if rule is None:
+            raise TypeError(f"text field {declared.json_name} has no rule")
+        schema = {"type": "string", "pattern": rule.pattern(as_sent=as_sent)}
+        # Sent with surrounding whitespace, a trimmed text's lengths are its pattern's alone.
+        if not (as_sent and rule.trimmed):
+            schema["maxLength"] = rule.max_length
+            if rule.min_length:
+                schema["minLength"] = rule.min_length
+        schema["description"] = f"{declared.summary}. {_text_words(rule)}"
+    schema.setdefault("description", declared.summary)
+    if declared.nullable:
+        schema["type"] = [schema["type"], "null"]
+    if examples:
+        schema["examples"] = [declared.example]
+    return schema
 
 
-def _page_token_schema(schema: dict[str, Any]) -> None:
-    """A page token is absent on the last page, never null; URL-safe base64 without padding."""
-    _string_not_null(schema)
-    schema.update(rules.PAGE_TOKEN.schema())
-
-
-class CreateProductRequest(BaseModel):
-    """Body of ``POST /products``."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        json_schema_extra={
-            "examples": [{"name": _EXAMPLE_NAME, "description": _EXAMPLE_DESCRIPTION}]
+def product_schema(*, examples: bool = True) -> dict[str, Any]:
+    """A product as the API returns it (and as events carry it): every declared field."""
+    return {
+        "type": "object",
+        "description": "A product as the API returns it.",
+        "properties": {
+            declared.json_name: field_schema(declared, examples=examples)
+            for declared in model.PRODUCT_FIELDS
         },
-    )
-
-    name: str = Field(
-        description=_NAME_DOC,
-        examples=[_EXAMPLE_NAME],
-        json_schema_extra={"minLength": 1, "maxLength": model.NAME_MAX_LENGTH},
-    )
-    description: str | None = Field(
-        default=None,
-        description=_DESCRIPTION_DOC + " Omitted or null: no description.",
-        examples=[_EXAMPLE_DESCRIPTION],
-        json_schema_extra={"maxLength": model.DESCRIPTION_MAX_LENGTH},
-    )
+        "required": [declared.json_name for declared in model.PRODUCT_FIELDS],
+    }
 
 
-class UpdateProductRequest(BaseModel):
-    """Body of ``PUT /products/{id}``: a partial update; ``description: null`` clears it."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        json_schema_extra={"minProperties": 1, "examples": [{"description": None}]},
-    )
-
-    name: str | None = Field(
-        default=None,
-        description=_NAME_DOC + " May be omitted, never null.",
-        examples=["Desk lamp (brass)"],
-        json_schema_extra=_update_name_schema,
-    )
-    description: str | None = Field(
-        default=None,
-        description=_DESCRIPTION_DOC + " null clears it.",
-        examples=[_EXAMPLE_DESCRIPTION],
-        json_schema_extra={"maxLength": model.DESCRIPTION_MAX_LENGTH},
-    )
-
-    @field_validator("name")
-    @classmethod
-    def _name_not_null(cls, name: str | None) -> str | None:
-        # Runs only when the client sent "name" (defaults are not validated): null is not a name.
-        if name is None:
-            raise ValueError(NAME_IS_NULL)
-        return name
+def create_request_schema() -> dict[str, Any]:
+    """Body of a create: the fields a client sets on create; the required ones required."""
+    fields = model.CREATE_FIELDS
+    properties = {}
+    for declared in fields:
+        schema = field_schema(declared, as_sent=True)
+        if not declared.required:
+            schema["description"] += " Omitted or null: none."
+        properties[declared.json_name] = schema
+    return {
+        "type": "object",
+        "description": "Body of a create: the fields a client sets.",
+        "properties": properties,
+        "required": [declared.json_name for declared in fields if declared.required],
+        "additionalProperties": False,
+        "examples": [{declared.json_name: declared.example for declared in fields}],
+    }
 
 
-class ProductResponse(BaseModel):
-    """A product as the API returns it."""
-
-    id: str = Field(
-        description="Server-generated UUID",
-        examples=[_EXAMPLE_ID],
-        json_schema_extra={"format": "uuid"},
-    )
-    name: str = Field(examples=[_EXAMPLE_NAME])
-    description: str | None = Field(examples=[_EXAMPLE_DESCRIPTION])
-    createDate: str = Field(
-        description=_TIMESTAMP_DOC,
-        examples=["2026-11-22T10:00:00.123Z"],
-        json_schema_extra={"format": "date-time"},
-    )
-    lastUpdateDate: str = Field(
-        description=_TIMESTAMP_DOC + "; changes on every successful update",
-        examples=["2026-11-22T10:05:00.456Z"],
-        json_schema_extra={"format": "date-time"},
-    )
-    version: int = Field(
-        ge=1, description="1 on creation, +1 per successful update; the ETag", examples=[2]
-    )
+def update_request_schema() -> dict[str, Any]:
+    """Body of an update: any of the fields a client may change, at least one; null clears a
+    field that may be null and is refused for any other."""
+    fields = model.UPDATE_FIELDS
+    properties = {}
+    for declared in fields:
+        schema = field_schema(declared, as_sent=True)
+        schema["description"] += " null clears it." if declared.nullable else " Never null."
+        properties[declared.json_name] = schema
+    clearable = [declared.json_name for declared in fields if declared.nullable]
+    example = {clearable[0]: None} if clearable else {fields[0].json_name: fields[0].example}
+    return {
+        "type": "object",
+        "description": "Body of an update: only the fields sent change.",
+        "properties": properties,
+        "minProperties": 1,
+        "additionalProperties": False,
+        "examples": [example],
+    }
 
 
-class ProductPageResponse(BaseModel):
-    """One page of ``GET /products``; ``nextToken`` is absent on the last page."""
+def page_schema() -> dict[str, Any]:
+    """One page of a listing; ``nextToken`` is absent on the last page."""
+    return {
+        "type": "object",
+        "description": "One page of products; nextToken is absent on the last page.",
+        "properties": {
+            "products": {"type": "array", "items": {"$ref": REFERENCE_PREFIX + PRODUCT}},
+            rules.PAGE_TOKEN_PARAMETER: {
+                **rules.PAGE_TOKEN.schema(),
+                "description": (
+                    "Opaque; pass back as ?nextToken= for the next page. Absent on the last page."
+                ),
+                "examples": [_EXAMPLE_PAGE_TOKEN],
+            },
+        },
+        "required": ["products"],
+    }
 
-    products: list[ProductResponse]
-    nextToken: str | None = Field(
-        default=None,
-        description="Opaque; pass back as ?nextToken= for the next page. Absent on the last page.",
-        examples=[_EXAMPLE_NEXT_PAGE],
-        json_schema_extra=_page_token_schema,
-    )
+
+def error_schemas() -> dict[str, dict[str, Any]]:
+    """The body of every 4xx/5xx response, and of one field error in it."""
+    return {
+        ERROR: {
+            "type": "object",
+            "description": "Body of every 4xx/5xx response.",
+            "properties": {
+                "message": {"type": "string", "examples": ["Request body is invalid"]},
+                "errors": {
+                    "type": "array",
+                    "items": {"$ref": REFERENCE_PREFIX + FIELD_ERROR},
+                    "description": (
+                        f"On validation errors: the offending fields, at most {MAX_FIELD_ERRORS}"
+                    ),
+                },
+                "omittedErrors": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "How many more field errors were found but not listed",
+                },
+            },
+            "required": ["message"],
+        },
+        FIELD_ERROR: {
+            "type": "object",
+            "description": "One offending field.",
+            "properties": {
+                "field": {"type": "string", "examples": ["name"]},
+                "message": {"type": "string", "examples": ["must not be empty or only whitespace"]},
+            },
+            "required": ["field", "message"],
+        },
+    }
 
 
-class FieldErrorResponse(BaseModel):
-    """One offending field."""
-
-    field: str = Field(examples=["name"])
-    message: str = Field(examples=["String should have at least 1 character"])
-
-
-class ErrorResponse(BaseModel):
-    """Body of every 4xx/5xx response."""
-
-    message: str = Field(examples=["Request body is invalid"])
-    errors: list[FieldErrorResponse] | None = Field(
-        default=None,
-        description=f"On validation errors: the offending fields, at most {MAX_FIELD_ERRORS}",
-    )
-    omittedErrors: int | None = Field(
-        default=None, ge=1, description="How many more field errors were found but not listed"
-    )
+def components() -> dict[str, dict[str, Any]]:
+    """Every body schema of the OpenAPI document, by name."""
+    return {
+        PRODUCT: product_schema(),
+        PAGE: page_schema(),
+        REQUEST_BODIES["create"]: create_request_schema(),
+        REQUEST_BODIES["update"]: update_request_schema(),
+        **error_schemas(),
+    }

@@ -32,6 +32,7 @@ from app.domain import command_handlers, model
 from app.domain.ports import ProductRepository
 from app.entrypoints.api import errors, responses, routes, telemetry
 from app.entrypoints.api.proxy import Dispatcher, not_found_route
+from app.entrypoints.standard_output import CURRENT_STDOUT
 
 if TYPE_CHECKING:  # type stubs only
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -45,12 +46,13 @@ SNAP_START = "snap-start"
 METRICS_NAMESPACE = contract.METRICS_NAMESPACE
 
 # Time budget of one invocation (the stack gives the function 10 s). One DynamoDB attempt takes at
-# most CONNECT + READ = 3 s; botocore makes up to 3 attempts, and starts one only if it can end by
-# the deadline: the remaining time minus ANSWER_RESERVE, kept for answering (503 + Retry-After)
-# before Lambda kills the function. With 10 s that is at most 2 attempts and a 503 by ~9 s.
+# most CONNECT + READ = 3 s; botocore makes up to 4 attempts (the first and, as its "max_attempts"
+# counts them, 3 retries), and starts one only if it can end by the deadline: the remaining time
+# minus ANSWER_RESERVE, kept for answering (503 + Retry-After) before Lambda kills the function.
+# With 10 s that is at most 2 attempts of a stalled DynamoDB and a 503 by ~9 s.
 DYNAMODB_CONNECT_TIMEOUT_SECONDS = 1
 DYNAMODB_READ_TIMEOUT_SECONDS = 2
-DYNAMODB_MAX_ATTEMPTS = 3
+DYNAMODB_MAX_ATTEMPTS = 3  # retries after the first attempt (botocore's "max_attempts")
 ANSWER_RESERVE_SECONDS = 1.0
 
 
@@ -111,7 +113,8 @@ def build_handler(
     EMF, see ``telemetry``); Powertools' Logger still formats warnings and errors, which carry
     the request's correlation id. The X-Ray decorator is applied only when tracing is enabled.
     """
-    logger = Logger(service=service_name)
+    # Warnings and errors go to the standard output of the moment, like the access line.
+    logger = Logger(service=service_name, stream=CURRENT_STDOUT)
     powertools_metrics = Metrics(namespace=metrics_namespace, service=service_name)
     metrics = telemetry.RequestMetrics(powertools_metrics)
     tracer = Tracer(service=service_name)

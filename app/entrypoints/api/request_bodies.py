@@ -15,16 +15,15 @@ import binascii
 import json
 from typing import Any
 
-from app.domain import model
+from app.domain import commands, model
 from app.domain.exceptions import FieldError
+from app.domain.fields import FieldDeclaration
 from app.entrypoints.api.messages import BadRequest, UnsupportedMediaType
 from app.entrypoints.api.request_rules import (
-    CREATE_FIELDS,
     FIELD_REQUIRED,
-    NAME_IS_NULL,
+    JSON_TYPES,
     NOT_A_CLIENT_FIELD,
-    NOT_A_STRING,
-    UPDATE_FIELDS,
+    NOT_NULL,
 )
 
 
@@ -89,49 +88,50 @@ def read_json_object(
     return document
 
 
-def read_create_body(document: dict[str, Any]) -> tuple[str, str | None]:
-    """The name and description of a ``POST /products`` body; a 400 lists every broken rule.
+def read_create_body(document: dict[str, Any], *, request_id: str) -> commands.CreateProduct:
+    """The command a ``POST /products`` body asks for; a 400 lists every broken rule.
 
-    Types only: the product rules (length, characters, trimming) are the domain's.
+    JSON types only (from the field declarations): the product rules (lengths, characters,
+    trimming) are the domain's.
     """
-    errors: list[FieldError] = []
-    name = document.get("name")
-    if "name" not in document:
-        errors.append(FieldError("name", FIELD_REQUIRED))
-    elif type(name) is not str:
-        errors.append(FieldError("name", NOT_A_STRING))
-    description = document.get("description")
-    if description is not None and type(description) is not str:
-        errors.append(FieldError("description", NOT_A_STRING))
-    _raise_if_invalid(document, CREATE_FIELDS, errors)
-    return name, description  # type: ignore[return-value]  # both checked above
+    values = _field_values(document, model.CREATE_FIELDS, creating=True)
+    return commands.CreateProduct(values, request_id=request_id)
 
 
 def read_update_body(
-    document: dict[str, Any],
-) -> tuple[str | model.Unchanged, str | None | model.Unchanged]:
-    """The changes a ``PUT /products/{id}`` body asks for; a field not sent stays unchanged.
+    document: dict[str, Any], *, product_id: str, request_id: str
+) -> commands.UpdateProduct:
+    """The command a ``PUT /products/{id}`` body asks for; a field not sent stays unchanged.
 
-    ``description: null`` clears the description; ``name: null`` is refused (a 400).
+    ``null`` clears a nullable field and is refused (a 400) for any other.
     """
+    changes = _field_values(document, model.UPDATE_FIELDS, creating=False)
+    return commands.UpdateProduct(product_id, changes, request_id=request_id)
+
+
+def _field_values(
+    document: dict[str, Any], declared: tuple[FieldDeclaration, ...], *, creating: bool
+) -> dict[str, object]:
+    """The values ``document`` sends for the ``declared`` fields, by attribute; raises the 400
+    for every wrong JSON type, missing required field and unknown key (in that order)."""
+    values: dict[str, object] = {}
     errors: list[FieldError] = []
-    name: Any = document.get("name", model.UNCHANGED)
-    if name is None:
-        errors.append(FieldError("name", NAME_IS_NULL))
-    elif name is not model.UNCHANGED and type(name) is not str:
-        errors.append(FieldError("name", NOT_A_STRING))
-    description: Any = document.get("description", model.UNCHANGED)
-    if description is not model.UNCHANGED and description is not None:
-        if type(description) is not str:
-            errors.append(FieldError("description", NOT_A_STRING))
-    _raise_if_invalid(document, UPDATE_FIELDS, errors)
-    return name, description
-
-
-def _raise_if_invalid(
-    document: dict[str, Any], fields: tuple[str, ...], errors: list[FieldError]
-) -> None:
-    """Raise the 400 for ``errors`` plus one per unknown key (after the fields' own errors)."""
-    errors += [FieldError(name, NOT_A_CLIENT_FIELD) for name in document if name not in fields]
+    for declaration in declared:
+        name = declaration.json_name
+        if name not in document:
+            if creating and declaration.required:
+                errors.append(FieldError(name, FIELD_REQUIRED))
+            continue
+        value = document[name]
+        expected_type, type_problem = JSON_TYPES[declaration.kind]
+        if type(value) is expected_type or (value is None and declaration.nullable):
+            values[declaration.attribute] = value
+        elif value is None and not creating:
+            errors.append(FieldError(name, type_problem + NOT_NULL))
+        else:
+            errors.append(FieldError(name, type_problem))
+    known = {declaration.json_name for declaration in declared}
+    errors += [FieldError(name, NOT_A_CLIENT_FIELD) for name in document if name not in known]
     if errors:
         raise BadRequest("Request body is invalid", errors)
+    return values

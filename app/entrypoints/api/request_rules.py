@@ -14,6 +14,7 @@ from typing import Any
 
 from app import contract
 from app.domain import model
+from app.domain.fields import Kind
 
 IF_MATCH_HEADER = "If-Match"
 IDEMPOTENCY_KEY_HEADER = contract.IDEMPOTENCY_KEY_HEADER
@@ -93,10 +94,11 @@ def page_size_schema() -> dict[str, Any]:
     }
 
 
-# The fields each body may carry, and the texts of the type rules the body readers check.
-CREATE_FIELDS = ("name", "description")
-UPDATE_FIELDS = ("name", "description")
-FIELD_REQUIRED = "is required"
-NOT_A_STRING = "must be a string"
-NAME_IS_NULL = "must be a string, not null"
+# The texts of the type rules the body readers check; the fields each body may carry, their types
+# and the product rules come from the field declarations (``app.domain.model.Product``).
+FIELD_REQUIRED = model.REQUIRED
 NOT_A_CLIENT_FIELD = "is not a field clients may set"
+# A JSON value's Python type per kind of client field, and the error text when it is another
+# (a null sent in an update for a field that cannot be null adds NOT_NULL).
+JSON_TYPES: dict[Kind, tuple[type, str]] = {Kind.TEXT: (str, "must be a string")}
+NOT_NULL = ", not null"

@@ -1,14 +1,16 @@
 """HTTP routes: requests -> domain commands and queries, domain results -> HTTP responses.
 
-``build_routes`` binds one function per ``(method, resource)`` of the stack's REST API
-(``contract.ROUTES``) to a repository and the metrics the composition root (``handler.py``)
-gives. Errors the routes raise are answered by ``errors``; the OpenAPI document describes the same
-routes (``tools/apidocs``, at build time).
+``build_routes`` binds one function per operation of ``contract.OPERATIONS`` (its method,
+resource, statuses and headers are declared there) to a repository and the metrics the
+composition root (``handler.py``) gives, keyed by the operation's ``(method, resource)``. Errors
+the routes raise are answered by ``errors``; the OpenAPI document describes the same operations
+(``tools/apidocs``, at build time).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 
 from app import contract
@@ -18,9 +20,6 @@ from app.domain.ports import ProductRepository
 from app.entrypoints.api import messages, request_bodies
 from app.entrypoints.api.proxy import ProxyRequest, ProxyResponse, Route
 from app.entrypoints.api.responses import json_response, no_content, product_response
-
-PRODUCTS = "/products"
-PRODUCT = f"/products/{{{contract.PRODUCT_ID_PARAMETER}}}"
 
 # Counts one occurrence of a named metric (the composition root decides how it is written).
 CountMetric = Callable[[str], None]
@@ -43,13 +42,15 @@ def build_routes(
     clock: command_handlers.Clock = model.utc_now,
     new_id: command_handlers.IdFactory = command_handlers.new_product_id,
 ) -> dict[tuple[str, str], Route]:
-    """The API's routes by ``(method, resource)``, bound to ``repository``."""
+    """The API's routes by ``(method, resource)``, bound to ``repository``: one per operation of
+    ``contract.OPERATIONS`` (a ``ValueError`` names any operation without a route, or the reverse).
+    """
 
     def create(request: ProxyRequest) -> ProxyResponse:
         document = _request_document(request)
-        name, description = request_bodies.read_create_body(document)
+        # The body's errors answer before the header's (the order clients have always seen).
+        command = request_bodies.read_create_body(document, request_id=_request_id(request))
         key = messages.parse_idempotency_key(request.header_values(messages.IDEMPOTENCY_KEY_HEADER))
-        idempotency = None
         if key is not None:
             identity = request.request_context.get("identity") or {}
             idempotency = commands.IdempotencyKey(
@@ -57,17 +58,8 @@ def build_routes(
                 key=key,
                 fingerprint=model.request_fingerprint(document),
             )
-        created = command_handlers.create_product(
-            commands.CreateProduct(
-                name=name,
-                description=description,
-                idempotency=idempotency,
-                request_id=_request_id(request),
-            ),
-            repository,
-            clock,
-            new_id,
-        )
+            command = dataclasses.replace(command, idempotency=idempotency)
+        created = command_handlers.create_product(command, repository, clock, new_id)
         product = created.product
         headers = {"Location": f"/products/{product.product_id}"}
         if created.replayed:
@@ -101,19 +93,16 @@ def build_routes(
         return product_response(product)
 
     def update(request: ProxyRequest) -> ProxyResponse:
-        name, description = request_bodies.read_update_body(_request_document(request))
-        expected_version = messages.parse_if_match(request.headers.get("if-match"))
-        product = command_handlers.update_product(
-            commands.UpdateProduct(
-                product_id=request.path_parameter(contract.PRODUCT_ID_PARAMETER),
-                name=name,
-                description=description,
-                expected_version=expected_version,
-                request_id=_request_id(request),
-            ),
-            repository,
-            clock,
+        command = request_bodies.read_update_body(
+            _request_document(request),
+            product_id=request.path_parameter(contract.PRODUCT_ID_PARAMETER),
+            request_id=_request_id(request),
         )
+        # The body's errors answer before the header's (the order clients have always seen).
+        expected_version = messages.parse_if_match(request.headers.get("if-match"))
+        if expected_version is not None:
+            command = dataclasses.replace(command, expected_version=expected_version)
+        product = command_handlers.update_product(command, repository, clock)
         count("ProductUpdated")
         return product_response(product)
 
@@ -128,10 +117,29 @@ def build_routes(
         count("ProductDeleted")
         return no_content()
 
+    by_operation_id: dict[str, Route] = {
+        "createProduct": create,
+        "listProducts": list_products,
+        "getProduct": get,
+        "updateProduct": update,
+        "deleteProduct": delete,
+    }
+    return routes_by_request(by_operation_id)
+
+
+def routes_by_request(
+    by_operation_id: Mapping[str, Route],
+    operations: tuple[contract.Operation, ...] = contract.OPERATIONS,
+) -> dict[tuple[str, str], Route]:
+    """Each operation's route under its ``(method, resource)``; a ``ValueError`` names any
+    operation without a route, and any route that is no operation."""
+    declared = {operation.operation_id for operation in operations}
+    if set(by_operation_id) != declared:
+        raise ValueError(
+            f"operations without a route: {sorted(declared - set(by_operation_id))}; "
+            f"routes without an operation: {sorted(set(by_operation_id) - declared)}"
+        )
     return {
-        ("POST", PRODUCTS): create,
-        ("GET", PRODUCTS): list_products,
-        ("GET", PRODUCT): get,
-        ("PUT", PRODUCT): update,
-        ("DELETE", PRODUCT): delete,
+        (operation.method, operation.resource): by_operation_id[operation.operation_id]
+        for operation in operations
     }

@@ -26,11 +26,12 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from app import contract
-from app.adapters.dynamodb_items import product_from_item
+from app.adapters.dynamodb_items import stored_from_item
 from app.adapters.eventbridge_event_publisher import EventBridgeEventPublisher
 from app.domain import events
-from app.domain.model import Product
+from app.domain.model import StoredProduct
 from app.domain.ports import EventPublisher
+from app.entrypoints.standard_output import CURRENT_STDOUT
 
 StreamHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
@@ -38,8 +39,10 @@ StreamHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 def event_of_record(record: dict[str, Any]) -> events.ProductEvent | None:
     """The domain event for one DynamoDB Streams record (as Lambda delivers it), if any.
 
-    Only the public product fields of the images are read: attributes the store keeps for its
-    own purposes never reach consumers, and a rewrite that changes only those yields no event.
+    The images are read as stored products: the public fields, and the request that created the
+    product (its ``createRequestId``, which the event id is derived from; a delete's old image
+    has it too). Nothing else the store keeps reaches consumers, and a rewrite that changes only
+    such attributes yields no event.
     """
     change = record["dynamodb"]
     before = _product(change.get("OldImage"))
@@ -48,15 +51,15 @@ def event_of_record(record: dict[str, Any]) -> events.ProductEvent | None:
     return events.event_for_change(before, after, observed_at)
 
 
-def _product(image: dict[str, Any] | None) -> Product | None:
-    return product_from_item(image) if image else None
+def _product(image: dict[str, Any] | None) -> StoredProduct | None:
+    return stored_from_item(image) if image else None
 
 
 def build_handler(
     publisher: EventPublisher, *, service_name: str = contract.SERVICE_NAME
 ) -> StreamHandler:
     """A Lambda handler that publishes the events of a stream batch through ``publisher``."""
-    logger = Logger(service=service_name)
+    logger = Logger(service=service_name, stream=CURRENT_STDOUT)
 
     @logger.inject_lambda_context(log_event=False)
     def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
