@@ -79,7 +79,8 @@ class SchemaComparison:
 
     def breaking(self, old: Schema, new: Schema, where: str, direction: Direction) -> list[str]:
         """Each breaking change, as ``where: what``; empty when the new schema is compatible."""
-        return list(self._compare(old, new, where, direction))
+        # dict.fromkeys: a rule broken in several alternatives (a type list) is one change.
+        return list(dict.fromkeys(self._compare(old, new, where, direction)))
 
     def _resolve(self, schema: Schema, document: Schema) -> Schema:
         seen: set[str] = set()
