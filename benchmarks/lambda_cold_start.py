@@ -110,7 +110,9 @@ def lambda_cold_start(runs: int) -> dict[str, dict[str, list[float]]]:
     """Per copy ("with bytecode", "sources only"): medians of wall and CPU ms per phase."""
     compiler = find_compiler(RUNTIME.name.removeprefix("python"), ROOT)
     if compiler is None:
-        raise RuntimeError("no runtime Python for the Lambda cold start: run `make python314`")
+        raise RuntimeError(
+            "no Python 3.14 for the Lambda cold start: set LAMBDA_PYTHON or put python3.14 on PATH"
+        )
     stack_name = next((ROOT / "cdk.out").glob("*.template.json"), None)
     if stack_name is None:
         raise RuntimeError("no synthesised assets: run `make synth` first")

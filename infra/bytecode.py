@@ -7,8 +7,9 @@ version, and portable across machines), with hash-based ``.pyc`` files (PEP 552,
 ``unchecked-hash``): zipping changes file times, and a deployed version's code never changes.
 
 The interpreter, in this order: ``LAMBDA_PYTHON`` (a path), ``python3.X`` on ``PATH``, the
-Debian root that ``make python314`` caches in ``build/``. Without one the assets ship sources
-only, with one warning per synth.
+Debian root that ``make python314`` caches in ``build/``. Without one, ``assets_compiler`` decides:
+stage ``dev`` (or ``-c allowMissingBytecode=true``) ships sources only with one warning; any other
+stage fails the synth with one line naming the fix.
 """
 
 from __future__ import annotations
@@ -66,7 +67,11 @@ class Compiler:
             )
 
 
-def _version_of(executable: str, python_version: str) -> str | None:
+class MissingBytecode(RuntimeError):
+    """A stage's assets would ship without the runtime's bytecode; the message is one line."""
+
+
+def version_of(executable: str, python_version: str) -> str | None:
     """The full version of ``executable`` if it runs and is Python ``python_version``."""
     probe = "import sys; print('%d.%d.%d' % sys.version_info[:3])"
     try:
@@ -81,33 +86,63 @@ def _version_of(executable: str, python_version: str) -> str | None:
     return version
 
 
-@functools.cache
-def find_compiler(python_version: str, project_root: Path) -> Compiler | None:
-    """The first working interpreter of ``python_version``; None (after one warning on stderr)
-    when there is none. Cached: both assets of one synth use the same answer."""
-    candidates: list[tuple[str, str]] = []
+def candidates(python_version: str, project_root: Path) -> list[tuple[str, str]]:
+    """(executable, where it came from) in lookup order; not yet checked."""
+    found: list[tuple[str, str]] = []
     configured = os.environ.get(LAMBDA_PYTHON_VARIABLE)
     if configured:
-        candidates.append((configured, f"{LAMBDA_PYTHON_VARIABLE}={configured}"))
+        found.append((configured, f"{LAMBDA_PYTHON_VARIABLE}={configured}"))
     on_path = shutil.which(f"python{python_version}")
     if on_path:
-        candidates.append((on_path, f"python{python_version} on PATH"))
+        found.append((on_path, f"python{python_version} on PATH"))
     cached = project_root / CACHED_PYTHON
     if cached.is_file():
-        candidates.append((str(cached), "the cached Debian root (make python314)"))
-    for executable, origin in candidates:
-        version = _version_of(executable, python_version)
+        found.append((str(cached), "the cached Debian root (make python314)"))
+    return found
+
+
+@functools.cache
+def find_compiler(python_version: str, project_root: Path) -> Compiler | None:
+    """The first working interpreter of ``python_version``, or None. A candidate that does not
+    work is named on stderr. Cached: both assets of one synth use the same answer."""
+    for executable, origin in candidates(python_version, project_root):
+        version = version_of(executable, python_version)
         if version:
             return Compiler(executable, version)
         print(f"bytecode: {origin} is not a working Python {python_version}", file=sys.stderr)
-    print(
-        f"WARNING: no Python {python_version} found ({LAMBDA_PYTHON_VARIABLE}, "
-        f"python{python_version} on PATH, or `make python314`): the Lambda assets ship sources "
-        "only, so every cold start compiles every module it imports (about twice the handler's "
-        "import time).",
-        file=sys.stderr,
-    )
     return None
+
+
+ALLOW_MISSING_BYTECODE = "allowMissingBytecode"  # the stage setting / -c key that accepts it
+SOURCES_ONLY_STAGES = frozenset({"dev"})  # stages whose assets may ship without bytecode
+
+
+def assets_compiler(
+    python_version: str, project_root: Path, *, stage: str, allow_missing: bool
+) -> Compiler | None:
+    """The compiler for a stage's assets. Without one, stage ``dev`` or an explicit
+    ``allow_missing`` ships sources only (one warning on stderr); any other stage raises
+    ``MissingBytecode``: its cold starts would compile every module they import."""
+    compiler = find_compiler(python_version, project_root)
+    if compiler is not None:
+        return compiler
+    where = (
+        f"set {LAMBDA_PYTHON_VARIABLE}=/path/to/python{python_version} or put "
+        f"python{python_version} on PATH (make builds one as root on Debian)"
+    )
+    if stage in SOURCES_ONLY_STAGES or allow_missing:
+        print(
+            f"WARNING: no Python {python_version} found: the Lambda assets of stage {stage!r} "
+            f"ship sources only, so every cold start compiles every module it imports (about "
+            f"twice the handler's import time); {where}.",
+            file=sys.stderr,
+        )
+        return None
+    raise MissingBytecode(
+        f"no Python {python_version} to compile the Lambda assets of stage {stage!r} (without it "
+        f"every cold start compiles every module it imports): {where}, or accept the slower "
+        f"cold starts with -c {ALLOW_MISSING_BYTECODE}=true"
+    )
 
 
 def compiled_files(folder: Path, cache_tag: str) -> dict[Path, Path | None]:

@@ -103,6 +103,9 @@ class StackConfig(BaseModel):
     api_gateway_cloud_watch_role: bool = True
     # Set: an API resource policy denies calls from any other address (IPv4/IPv6 CIDR blocks).
     allowed_source_cidrs: list[str] | None = None
+    # A stage other than dev refuses to synthesise Lambda assets without the runtime's bytecode
+    # (every cold start would compile every module); true accepts that (infra/bytecode.py).
+    allow_missing_bytecode: bool = False
     # Set: a multi-region stage (docs/multi-region.md): one global table with multi-Region strong
     # consistency, whose stack goes to the first region, and the whole API in every region listed.
     regions: list[Annotated[str, Field(pattern=_REGION)]] | None = None

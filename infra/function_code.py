@@ -2,7 +2,7 @@
 
 One asset serves both functions (the API and the stream function). It holds the ``app`` package
 only (so handler paths start with ``app.``), copied by local bundling (no Docker) and compiled by
-``infra/bytecode.py`` when an interpreter of the runtime's Python version is found.
+the interpreter the stack chose (``infra/bytecode.py``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import jsii
 from aws_cdk import aws_lambda as lambda_
 
 from app import contract  # the dependency-free data sheet, never the app itself
-from infra.bytecode import Compiler, find_compiler
+from infra.bytecode import Compiler
 
 # Part of the asset hash: bump it when the recipe below changes.
 _RECIPE_VERSION = "1"
@@ -64,10 +64,11 @@ class FunctionAssetBundling:
         return True
 
 
-def function_code(project_root: Path, runtime: lambda_.Runtime) -> lambda_.Code:
-    """The asset of both functions; its hash changes with the package's files and the compiler."""
-    python_version = runtime.name.removeprefix("python")
-    compiler = find_compiler(python_version, project_root)
+def function_code(
+    project_root: Path, runtime: lambda_.Runtime, compiler: Compiler | None
+) -> lambda_.Code:
+    """The asset of both functions, compiled by ``compiler`` (None: sources only); its hash
+    changes with the package's files and the compiler."""
     digest = hashlib.sha256()
     digest.update(f"{_RECIPE_VERSION}\n{compiler.version if compiler else 'sources'}\n".encode())
     for relative in package_files(project_root):

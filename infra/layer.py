@@ -2,7 +2,7 @@
 
 pip downloads the wheels of ``layer_requirements`` for the function's platform and Python version
 (``--only-binary=:all:``, ``--require-hashes``) into ``<out>/python``, then compiles it to the
-runtime's bytecode when an interpreter of that version is found (``infra/bytecode.py``);
+runtime's bytecode with the interpreter the stack chose (``infra/bytecode.py``);
 ``verify_layer`` checks the result on every build.
 """
 
@@ -24,7 +24,7 @@ import jsii
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from infra.bytecode import Compiler, compiled_files, find_compiler
+from infra.bytecode import Compiler, compiled_files
 from infra.layer_requirements import (
     PROVIDED_BY_RUNTIME,
     LayerBuildError,
@@ -181,11 +181,12 @@ def dependencies_layer(
     project_root: Path,
     runtime: lambda_.Runtime,
     architecture: lambda_.Architecture,
+    compiler: Compiler | None,
 ) -> lambda_.LayerVersion:
-    """A layer version holding the locked runtime dependencies for ``runtime``/``architecture``."""
+    """A layer version holding the locked runtime dependencies for ``runtime``/``architecture``,
+    compiled by ``compiler`` (None: sources only)."""
     requirements = locked_layer_requirements(project_root)
     target = Target.of(runtime, architecture)
-    compiler = find_compiler(target.python_version, project_root)
     # The hash covers exactly what determines the layer's content, so an unchanged lock file
     # reuses the cached build in cdk.out and deploys no new layer version.
     fingerprint = "\n".join(

@@ -22,6 +22,7 @@ from infra.access_policies import access_policies
 from infra.alarms import api_alarms
 from infra.api import products_api
 from infra.api_function import ALIAS_NAME, TIMEOUT, ApiFunction, live_alias
+from infra.bytecode import assets_compiler
 from infra.config import StackConfig
 from infra.event_bus import DomainEvents
 from infra.function_code import function_code
@@ -87,14 +88,26 @@ class ProductsApiStack(cdk.Stack):
                 log_group=self._log_group("StreamLookupLogs"),
             )
             self.table, stream_arn = replica.table, replica.stream_arn
-        # One code asset and one layer for both functions (the API and the stream function).
-        code = function_code(project_root, RUNTIME)
+        # One code asset and one layer for both functions (the API and the stream function),
+        # compiled to the runtime's bytecode; no compiler is needed when bundling is skipped.
+        compiler = (
+            assets_compiler(
+                RUNTIME.name.removeprefix("python"),
+                project_root,
+                stage=config.stage,
+                allow_missing=config.allow_missing_bytecode,
+            )
+            if self.bundling_required
+            else None
+        )
+        code = function_code(project_root, RUNTIME, compiler)
         layer = dependencies_layer(
             self,
             "DependenciesLayer",
             project_root=project_root,
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
+            compiler=compiler,
         )
         self.function = ApiFunction(
             self,

@@ -73,22 +73,29 @@ def load_handler(spec: str) -> FunctionHandler:
     return handler
 
 
-def banner(url: str, key_pair: KeyPair, region: str, storage: str, access: LocalAccess) -> str:
-    """What a developer needs to call the API: URL, credentials and signed example calls."""
+def try_it_lines(url: str, key_pair: KeyPair, region: str) -> list[str]:
+    """The lines to paste into another shell: the exports and the first signed calls. The
+    README's quick start shows the same lines for the defaults (a test holds them equal)."""
     defaults = key_pair.secret_access_key == EXAMPLE_KEY_PAIR.secret_access_key
     secret = key_pair.secret_access_key if defaults else "<the value of AWS_SECRET_ACCESS_KEY>"
-    exports = [
+    lines = [
         f"export PRODUCTS_API_URL={url}",
         f"export AWS_ACCESS_KEY_ID={key_pair.access_key_id}"
         f" AWS_SECRET_ACCESS_KEY={shlex.quote(secret)}",
     ]
     if key_pair.session_token:
-        exports.append("export AWS_SESSION_TOKEN=<the value of AWS_SESSION_TOKEN>")
-    awscurl = (
+        lines.append("export AWS_SESSION_TOKEN=<the value of AWS_SESSION_TOKEN>")
+    return lines + [
+        "make products ARGS=\"create --name 'Desk lamp' --description 'Warm white'\"",
+        'make products ARGS="list"',
         f".venv/bin/awscurl --service execute-api --region {region}"
-        " -X POST -H 'Content-Type: application/json' -d '{\"name\": \"Desk lamp\"}'"
-        ' "$PRODUCTS_API_URL/products"'
-    )
+        ' "$PRODUCTS_API_URL/products?pageSize=10"',
+    ]
+
+
+def banner(url: str, key_pair: KeyPair, region: str, storage: str, access: LocalAccess) -> str:
+    """What a developer needs to call the API: URL, credentials and signed example calls."""
+    defaults = key_pair.secret_access_key == EXAMPLE_KEY_PAIR.secret_access_key
     persistence = (
         "Data lives in memory and is lost on exit; to keep it, run `make dynamodb-local` in"
         " another terminal and then `make run DYNAMODB_ENDPOINT=http://127.0.0.1:8000`."
@@ -101,7 +108,11 @@ def banner(url: str, key_pair: KeyPair, region: str, storage: str, access: Local
             "  API Gateway (REST, Lambda proxy) with IAM auth: every call must be SigV4-signed",
             f"  for service execute-api in region {region}.",
             f"  Accepted credentials: AWS_ACCESS_KEY_ID={key_pair.access_key_id}"
-            + (f" AWS_SECRET_ACCESS_KEY={secret}" if defaults else " (from this environment)"),
+            + (
+                f" AWS_SECRET_ACCESS_KEY={key_pair.secret_access_key}"
+                if defaults
+                else " (from this environment)"
+            ),
             *(
                 [f"  Also accepted: {len(access.principals) - 1} principal(s) from {ENV_VARIABLE}"]
                 if len(access.principals) > 1
@@ -116,9 +127,7 @@ def banner(url: str, key_pair: KeyPair, region: str, storage: str, access: Local
             f"  Docs: {url}/docs (OpenAPI document: {url}/openapi.json)",
             "",
             "Try it from another shell in this folder:",
-            *(f"  {line}" for line in exports),
-            f"  {awscurl}",
-            "  .venv/bin/products list",
+            *(f"  {line}" for line in try_it_lines(url, key_pair, region)),
             "",
             persistence,
             "Press Ctrl-C to stop.",

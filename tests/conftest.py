@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -20,6 +22,12 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 pytest.register_assert_rewrite("tests.repository_contract")
+
+# aws-cdk-lib's jsii runs `node` from PATH. Where make installed the project's Node (the machine's
+# is not a supported release), it comes first here too, as make puts it, when pytest runs directly.
+_PROJECT_NODE = Path(__file__).resolve().parents[1] / "tools" / "node" / "node_modules" / ".bin"
+if (_PROJECT_NODE / "node").is_file() and str(_PROJECT_NODE) not in os.environ["PATH"]:
+    os.environ["PATH"] = f"{_PROJECT_NODE}{os.pathsep}{os.environ['PATH']}"
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@
 # Building needs root privileges and the machine's apt archive (no other network access). Running
 # does not: ROOT/host/python3.14 starts the interpreter with the root's own dynamic loader and
 # libraries, so it reads and writes this machine's paths like any other Python (no chroot).
+# Quiet: the tools' output goes to ROOT.log, shown (its end) only when a step fails.
 set -euo pipefail
 
 ROOT=$(realpath -m "${1:?usage: $0 ROOT}")
@@ -13,20 +14,30 @@ KEY=$(sha256sum "$0" | cut -c1-16)
 STAMP="$ROOT/.built"
 SUITE=forky
 
-fail() { echo "python3.14 root: $*" >&2; exit 1; }
+LOG="$ROOT.log"
+fail() {
+    [[ -s "$LOG" ]] && tail -n 30 "$LOG" >&2
+    echo "python3.14 root: $*" >&2
+    exit 1
+}
+# A step's output (apt's progress, its "Can not write log" without /dev/pts, ...) into the log.
+quiet() { "$@" >>"$LOG" 2>&1; }
 
 HOST_PYTHON="$ROOT/host/python3.14"
 if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$KEY" && -x "$HOST_PYTHON" ]]; then
     echo "python3.14 root: reusing $ROOT ($("$HOST_PYTHON" -V))"
     exit 0
 fi
+mkdir -p "$(dirname "$ROOT")"
+: >"$LOG"
 ((EUID == 0)) || fail "building the root needs root privileges (debootstrap and chroot); run as root"
 
 start=$(date +%s)
 if ! command -v debootstrap >/dev/null; then
     echo "python3.14 root: installing debootstrap"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends debootstrap >/dev/null \
-        || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends debootstrap >/dev/null; } \
+    export DEBIAN_FRONTEND=noninteractive
+    quiet apt-get install -y --no-install-recommends debootstrap \
+        || { quiet apt-get update && quiet apt-get install -y --no-install-recommends debootstrap; } \
         || fail "cannot install debootstrap with apt-get"
 fi
 
@@ -38,12 +49,9 @@ SCRIPT=/usr/share/debootstrap/scripts/sid
 [[ -f "$SCRIPT" ]] || fail "debootstrap has no sid script ($SCRIPT)"
 
 rm -rf "$ROOT"
-mkdir -p "$(dirname "$ROOT")"
-echo "python3.14 root: debootstrap $SUITE into $ROOT (about a minute)"
-debootstrap --variant=minbase --keyring=/usr/share/keyrings/debian-archive-keyring.gpg \
-    "$SUITE" "$ROOT" "$URI" "$SCRIPT" >"$ROOT.debootstrap.log" 2>&1 \
-    || { tail -n 30 "$ROOT.debootstrap.log" >&2; fail "debootstrap failed (log above)"; }
-rm -f "$ROOT.debootstrap.log"
+echo "python3.14 root: building Debian $SUITE's python3.14 into $ROOT (about a minute, once)"
+quiet debootstrap --variant=minbase --keyring=/usr/share/keyrings/debian-archive-keyring.gpg \
+    "$SUITE" "$ROOT" "$URI" "$SCRIPT" || fail "debootstrap failed (log above)"
 
 # The suite's Release files can be past their Valid-Until date on a mirror; the signature still holds.
 echo 'Acquire::Check-Valid-Until "false";' >"$ROOT/etc/apt/apt.conf.d/99no-valid-until"
@@ -55,15 +63,15 @@ shopt -u nullglob
 
 in_root() { chroot "$ROOT" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
     DEBIAN_FRONTEND=noninteractive "$@"; }
-in_root apt-get update -qq || fail "apt-get update inside the root failed"
-in_root apt-get install -y -qq --no-install-recommends python3.14 python3.14-venv ca-certificates >/dev/null \
+quiet in_root apt-get update || fail "apt-get update inside the root failed"
+quiet in_root apt-get install -y --no-install-recommends python3.14 python3.14-venv ca-certificates \
     || fail "apt-get install python3.14 inside the root failed"
 if ((${#extra_cas[@]})); then
     mkdir -p "$ROOT/usr/local/share/ca-certificates"
     cp "${extra_cas[@]}" "$ROOT/usr/local/share/ca-certificates/"
-    in_root update-ca-certificates >/dev/null
+    quiet in_root update-ca-certificates || fail "update-ca-certificates inside the root failed"
 fi
-in_root apt-get clean
+quiet in_root apt-get clean
 
 # The root's glibc is newer than this machine's: start the interpreter through the root's loader.
 loader=$(find "$ROOT/usr/lib" -maxdepth 2 -name 'ld-linux*.so.*' | head -n1)
@@ -78,4 +86,5 @@ WRAPPER
 chmod +x "$HOST_PYTHON"
 "$HOST_PYTHON" -c 'import ssl, sqlite3, ctypes, zlib, lzma, bz2' || fail "python3.14 in the root is incomplete"
 echo "$KEY" >"$STAMP"
+rm -f "$LOG"
 echo "python3.14 root: $("$HOST_PYTHON" -V) ready in $(($(date +%s) - start)) s"

@@ -1,13 +1,13 @@
-"""The local API as ``make run`` starts it, and Debian's Chromium driven by Playwright.
+"""The local API as ``make run`` starts it, and a system Chromium or Chrome driven by Playwright.
 
-Playwright's own browser download needs the internet, so the browser is the system Chromium
-(``make test-browser`` installs it with apt-get when missing; ``CHROMIUM`` overrides the path).
+Playwright's own browser download needs the internet, so the browser is the machine's
+(``tools/browser.py``: ``CHROMIUM``, else ``chromium``, ``google-chrome``, ... on PATH), which
+``make test-browser`` finds, or installs as root on Debian.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -15,15 +15,14 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 # The same launcher as the e2e tests: `python -m local_api` on a free port, stopped with SIGTERM.
 from tests.e2e.conftest import running_local_api, server_environment
+from tools.browser import locate, skipped_notice
 
 
 def chromium_path() -> str:
-    """The system Chromium: $CHROMIUM, else Debian's ``chromium`` on PATH."""
-    path = (
-        os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    )
+    """The browser ``make test-browser`` found (``CHROMIUM``), else the first that runs."""
+    path = locate(dict(os.environ), install=False, required=False)
     if not path:
-        pytest.fail("no Chromium found: run `make test-browser`, which installs Debian's chromium")
+        pytest.fail(skipped_notice())
     return path
 
 
@@ -37,7 +36,7 @@ def local_api_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    """Headless Debian Chromium, once per session."""
+    """The headless browser, once per session."""
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=chromium_path(), headless=True)
         try:

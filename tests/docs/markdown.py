@@ -9,7 +9,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # The pages a reader follows from the README (benchmarks/PERFORMANCE.md has its own owner).
 PAGES = sorted(
-    [PROJECT_ROOT / "README.md", PROJECT_ROOT / "CONTRIBUTING.md"]
+    [PROJECT_ROOT / "README.md", PROJECT_ROOT / "CONTRIBUTING.md", PROJECT_ROOT / "CHANGELOG.md"]
     + list((PROJECT_ROOT / "docs").glob("*.md"))
 )
 

@@ -3,7 +3,8 @@
 Synthesises the app with bundling (the layer is built with pip and both assets are compiled, as
 `make synth` does), then checks every module's ``.pyc`` and imports both handlers from read-only
 copies with the runtime's Python under ``-v``: every module of ``app`` and of the layer must be
-loaded from its ``.pyc``, none compiled. Needs Python 3.14 (``make python314``; make test runs it).
+loaded from its ``.pyc``, none compiled. Those tests need Python 3.14 (marker ``lambda_python``:
+``make test`` hands them the one it found, or says in one line that they did not run).
 """
 
 from __future__ import annotations
@@ -18,7 +19,15 @@ from pathlib import Path
 import pytest
 
 from infra.application import PROJECT_ROOT, build_app
-from infra.bytecode import Compiler, compiled_files, find_compiler
+from infra.bytecode import (
+    ALLOW_MISSING_BYTECODE,
+    Compiler,
+    MissingBytecode,
+    assets_compiler,
+    compiled_files,
+    find_compiler,
+)
+from infra.config import StackConfig, context_keys
 from infra.stack import RUNTIME
 from tests.infra.conftest import cdk_json_context
 from tests.support.lambda_assets import (
@@ -39,7 +48,7 @@ UNCHECKED_HASH = 1
 @pytest.fixture(scope="module")
 def compiler() -> Compiler:
     found = find_compiler(PYTHON_VERSION, PROJECT_ROOT)
-    assert found, f"no Python {PYTHON_VERSION}: run `make python314` or set LAMBDA_PYTHON"
+    assert found, f"no Python {PYTHON_VERSION}: set LAMBDA_PYTHON, or run these through make test"
     return found
 
 
@@ -59,6 +68,7 @@ def _magic(compiler: Compiler) -> bytes:
     return bytes.fromhex(result.stdout)
 
 
+@pytest.mark.lambda_python
 def test_every_module_of_both_assets_has_unchecked_hash_bytecode_of_the_runtime(
     assets: LambdaAssets, compiler: Compiler
 ) -> None:
@@ -79,6 +89,7 @@ def test_every_module_of_both_assets_has_unchecked_hash_bytecode_of_the_runtime(
         assert not foreign, foreign[:3]
 
 
+@pytest.mark.lambda_python
 def test_the_runtime_imports_both_handlers_from_bytecode_only(
     assets: LambdaAssets, compiler: Compiler, tmp_path: Path
 ) -> None:
@@ -110,18 +121,56 @@ def test_the_runtime_imports_both_handlers_from_bytecode_only(
     assert any("/aws_lambda_powertools/" in f for f in ours)
 
 
-def test_without_a_runtime_python_the_assets_ship_sources_with_one_warning(
+def _no_runtime_python(monkeypatch: pytest.MonkeyPatch, empty: Path) -> None:
+    monkeypatch.delenv("LAMBDA_PYTHON", raising=False)
+    monkeypatch.setenv("PATH", str(empty))  # no python3.14 on it
+    find_compiler.cache_clear()
+
+
+def test_without_a_runtime_python_dev_ships_sources_with_one_warning(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.delenv("LAMBDA_PYTHON", raising=False)
-    monkeypatch.setenv("PATH", str(tmp_path))  # no python3.14 on it
-    assert find_compiler.__wrapped__(PYTHON_VERSION, tmp_path) is None  # no cached root there
+    _no_runtime_python(monkeypatch, tmp_path)
+    # tmp_path holds no cached root either.
+    compiler = assets_compiler(PYTHON_VERSION, tmp_path, stage="dev", allow_missing=False)
+
+    assert compiler is None
     warnings = capsys.readouterr().err.strip().splitlines()
     assert len(warnings) == 1
     assert warnings[0].startswith("WARNING: no Python 3.14 found")
-    assert "ship sources only" in warnings[0]
+    assert "'dev' ship sources only" in warnings[0]
 
 
+@pytest.mark.parametrize("stage", ["staging", "prod", "qa"])
+def test_without_a_runtime_python_other_stages_fail_in_one_line_naming_the_fix(
+    stage: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _no_runtime_python(monkeypatch, tmp_path)
+
+    with pytest.raises(MissingBytecode) as refused:
+        assets_compiler(PYTHON_VERSION, tmp_path, stage=stage, allow_missing=False)
+
+    message = str(refused.value)
+    assert "\n" not in message
+    assert f"stage {stage!r}" in message
+    assert "LAMBDA_PYTHON=" in message and "-c allowMissingBytecode=true" in message
+
+
+def test_the_setting_the_error_names_is_a_stage_option() -> None:
+    assert ALLOW_MISSING_BYTECODE in context_keys()
+    assert StackConfig.from_mapping({ALLOW_MISSING_BYTECODE: "true"}).allow_missing_bytecode
+
+
+def test_the_explicit_setting_accepts_sources_only_with_the_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _no_runtime_python(monkeypatch, tmp_path)
+
+    assert assets_compiler(PYTHON_VERSION, tmp_path, stage="prod", allow_missing=True) is None
+    assert "'prod' ship sources only" in capsys.readouterr().err
+
+
+@pytest.mark.lambda_python
 def test_lambda_python_comes_first_and_a_wrong_version_is_named_and_skipped(
     compiler: Compiler,
     tmp_path: Path,

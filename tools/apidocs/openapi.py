@@ -19,6 +19,7 @@ from typing import Any
 
 from tools.apidocs import schemas
 from tools.apidocs.operations import TAG, paths
+from tools.releases.versions import project_version
 
 # Where the deployed API lives: API Gateway's default endpoint, with the stage as the base path.
 DEPLOYED_SERVER: dict[str, Any] = {
@@ -54,7 +55,7 @@ def openapi_document(servers: list[dict[str, Any]] | None = None) -> dict[str, A
         "openapi": "3.1.0",
         "info": {
             "title": "Products API",
-            "version": "1.0.0",
+            "version": str(project_version()),
             "description": (
                 "CRUD API for products. Every operation requires an AWS Signature Version 4"
                 " (service execute-api) from an IAM principal allowed to invoke the API."
