@@ -116,6 +116,8 @@ class StreamPoller:
         self._iterators: dict[str, str] = {}
         self._finished: set[str] = set()
         self._stop = threading.Event()
+        self._reading = threading.Event()  # cleared while paused (a stopped local region)
+        self._reading.set()
         self._thread: threading.Thread | None = None
         self._failed_reads = 0  # consecutive, while the stream (or its DynamoDB) is unreachable
         self._discover(initial=True)
@@ -188,9 +190,18 @@ class StreamPoller:
             self._stop.set()
             self._thread.join(timeout=5)
 
+    def pause(self) -> None:
+        """Stop reading (the shard positions are kept), like a region whose pipeline is down."""
+        self._reading.clear()
+
+    def resume(self) -> None:
+        """Read again from where the poller stopped: what it missed is delivered now."""
+        self._reading.set()
+
     def _loop(self, interval: float) -> None:
         while not self._stop.is_set():
-            self.poll_once_reporting_outages()
+            if self._reading.is_set():
+                self.poll_once_reporting_outages()
             self._stop.wait(interval)
 
     def poll_once_reporting_outages(self) -> None:
@@ -226,7 +237,7 @@ def build_pipeline(
     lock: threading.Lock | None = None,
     echo: Callable[[str], None] | None = None,
 ) -> tuple[StreamPoller, LocalEventBus]:
-    """The table's stream wired to the deployed stream handler and a local bus."""
+    """The table's stream wired to the deployed stream handler and a local bus of ``region``."""
     from app.adapters.eventbridge_event_publisher import EventBridgeEventPublisher
     from app.entrypoints.stream.handler import build_handler
 
@@ -243,26 +254,32 @@ def local_pipeline(
     table_name: str,
     region: str,
     *,
+    store_region: str | None = None,
     lock: threading.Lock | None = None,
     echo: Callable[[str], None] | None = None,
 ) -> tuple[StreamPoller, LocalEventBus]:
-    """:func:`build_pipeline` on the local API's DynamoDB (embedded moto when no endpoint).
+    """:func:`build_pipeline` on the local API's DynamoDB (embedded moto when no endpoint), for
+    the bus of ``region``; the table is read in ``store_region`` (default: ``region``), the one
+    region of the store that local regions share.
 
     A real AWS table is only read, never given a stream: that is the stack's job."""
     import boto3
 
     from local_api.storage import is_aws_endpoint
 
+    table_region = store_region or region
     may_change = endpoint_url is None or not is_aws_endpoint(endpoint_url)
-    dynamodb = boto3.client("dynamodb", region_name=region, endpoint_url=endpoint_url)
+    dynamodb = boto3.client("dynamodb", region_name=table_region, endpoint_url=endpoint_url)
     streams_endpoint = endpoint_url
     if endpoint_url is None:
         # botocore sends stream calls to an account-based host (<account>.streams-ddb...), which
         # moto does not serve; its classic regional host is the one moto answers.
-        streams_endpoint = f"https://streams.dynamodb.{region}.amazonaws.com"
+        streams_endpoint = f"https://streams.dynamodb.{table_region}.amazonaws.com"
     elif may_change is False:
         streams_endpoint = None  # real AWS: botocore's own choice of streams endpoint
-    streams = boto3.client("dynamodbstreams", region_name=region, endpoint_url=streams_endpoint)
+    streams = boto3.client(
+        "dynamodbstreams", region_name=table_region, endpoint_url=streams_endpoint
+    )
     return build_pipeline(
         dynamodb, streams, table_name, region, may_change_table=may_change, lock=lock, echo=echo
     )
