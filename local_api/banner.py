@@ -107,7 +107,7 @@ def _failover_help(endpoints: Endpoints) -> list[str]:
     return [
         "",
         f"To watch a client fail over, POST {CONTROL_PATH}/<region>/<action> on any running"
-        " region's URL (this machine only):",
+        " region's URL (from a loopback address):",
         "  stop   the region's port refuses connections and its bus stops reading",
         "  stall  requests reach its gateway but get no answer, then 504 after 29 s",
         "  start  serving again; its bus catches up with what it missed",

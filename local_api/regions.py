@@ -113,7 +113,7 @@ class LocalRegions:
         if request.method != "POST":
             return _answer(405, {"message": f"use POST on {request.raw_path}"})
         if not is_loopback(request.source_ip):
-            return _answer(403, {"message": "regions can be changed from this machine only"})
+            return _answer(403, {"message": "regions can be changed from a loopback address only"})
         name, action = parts
         if name not in self._regions:
             known = ", ".join(self._regions)
