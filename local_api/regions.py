@@ -18,11 +18,11 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from local_api.event_pipeline import StreamPoller
 from local_api.gateway import LocalGateway, is_loopback
 from local_api.http_server import ListenError, LocalApiServer
 from local_api.proxy_events import HttpRequest
 from local_api.proxy_response import HttpResponse
+from local_api.stream_poller import StreamPoller
 
 MIN_REGIONS, MAX_REGIONS = 2, 3  # a global table with strong consistency spans three regions
 CONTROL_PATH = "/_local/regions"  # GET: the regions; POST <path>/<region>/<action>

@@ -21,12 +21,12 @@ from types import FrameType
 
 from local_api.banner import banner
 from local_api.credentials import KeyPair, key_pair_from_environment
-from local_api.event_pipeline import StreamPoller
 from local_api.gateway import FunctionHandler, GatewayConfig, LocalGateway
 from local_api.http_server import ListenError, LocalApiServer
 from local_api.principals import ENV_VARIABLE, LocalAccess, PrincipalsError, load_local_access
 from local_api.proxy_response import HttpResponse
 from local_api.regions import CONTROL_PATH, LocalRegion, LocalRegions, RegionsError, parse_regions
+from local_api.stream_poller import StreamPoller
 
 DEFAULT_HANDLER = "app.entrypoints.api.handler:handler"
 EVENTS_PATH = "/_local/events"  # the published domain events, oldest first (local-only)

@@ -21,14 +21,10 @@ from app.adapters.dynamodb_product_repository import DynamoDBProductRepository
 from app.domain.exceptions import ProductNotFound, VersionConflict
 from app.domain.model import Origin, Product, ProductChanges, format_timestamp
 from app.entrypoints.standard_output import CURRENT_STDOUT
-from local_api.event_pipeline import (
-    STREAM_FUNCTION_NAME,
-    STREAM_SERVICE_NAME,
-    StreamPoller,
-    local_pipeline,
-)
+from local_api.event_pipeline import STREAM_SERVICE_NAME, local_pipeline
 from local_api.local_event_bus import LocalEventBus
 from local_api.storage import ensure_table
+from local_api.stream_poller import STREAM_FUNCTION_NAME, StreamPoller
 from tests.support.dynamodb_local import dynamodb_local
 
 REGION = "us-east-1"
