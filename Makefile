@@ -184,8 +184,10 @@ $(DOCS_PAGE_ASSETS): $(DOCS_PAGE_NPM)/package.json $(DOCS_PAGE_NPM)/package-lock
 # Defaults (port, table, region, ...) are the server's own: `python -m local_api --help` and .env.
 # The venv's python directly, not `poetry run`: a Ctrl-C then reaches only the server, which stops
 # with one line, instead of also interrupting Poetry's own Python.
-run: install-serve $(DOCS_PAGE_ASSETS) ## Serve the API locally with SigV4 auth on port 3000 (PORT=..., DYNAMODB_ENDPOINT=...)
-	$(VENV)/bin/python -m local_api $(if $(PORT),--port $(PORT)) $(if $(DYNAMODB_ENDPOINT),--dynamodb-endpoint $(DYNAMODB_ENDPOINT))
+# REGIONS=us-east-1,us-west-2: one local API per region (PORT, PORT+1, ...) on one store, as the
+# regions of a multi-region stage share one global table (docs/multi-region.md).
+run: install-serve $(DOCS_PAGE_ASSETS) ## Serve the API locally with SigV4 auth on port 3000 (PORT=..., DYNAMODB_ENDPOINT=..., REGIONS=r1,r2[,r3])
+	$(VENV)/bin/python -m local_api $(if $(PORT),--port $(PORT)) $(if $(DYNAMODB_ENDPOINT),--dynamodb-endpoint $(DYNAMODB_ENDPOINT)) $(if $(REGIONS),--regions "$(REGIONS)")
 
 # The install runs in a sub-make with its output on stderr, so stdout is only the command's output.
 products: ## Run the products CLI: make products ARGS="list" (installs it first)

@@ -48,21 +48,32 @@ class GatewayConfig:
     function_name: str = "products-api-local"
     timeout_seconds: float = 10.0  # the stack's function timeout and memory size
     memory_mb: int = 1769
+    integration_timeout_seconds: float = 29.0  # API Gateway's, for a REST API's integration
 
 
 class LocalGateway:
     """Answers one HTTP request the way API Gateway + the Lambda proxy integration would."""
 
-    def __init__(self, handler: FunctionHandler, config: GatewayConfig) -> None:
+    def __init__(
+        self,
+        handler: FunctionHandler,
+        config: GatewayConfig,
+        *,
+        invoke_lock: threading.Lock | None = None,
+    ) -> None:
         self._handler = handler
         self._config = config
         self._key_pairs = {key: p.key_pair for key, p in config.access.principals.items()}
         self._authorizer = Authorizer(config.access, config.region, config.stage)
         # One warm container: invocations run one at a time, like a single Lambda instance (this
-        # also keeps moto's in-process backend, which is not thread-safe, out of trouble).
-        self._invoke_lock = threading.Lock()
+        # also keeps moto's in-process backend, which is not thread-safe, out of trouble). Local
+        # regions sharing one store share one lock.
+        self._invoke_lock = invoke_lock or threading.Lock()
         self._openapi: dict[str, bytes] = {}  # by Host: the document names where it is served
         self._local_pages: dict[str, Callable[[], HttpResponse]] = {}
+        self._local_routes: dict[str, Callable[[proxy_events.HttpRequest], HttpResponse]] = {}
+        self._integration_answers = threading.Event()  # cleared: a stalled region (see stall)
+        self._integration_answers.set()
 
     @property
     def invoke_lock(self) -> threading.Lock:
@@ -73,6 +84,23 @@ class LocalGateway:
     def add_local_page(self, path: str, page: Callable[[], HttpResponse]) -> None:
         """Serve ``page()`` at ``path`` (GET/HEAD, local-only, unauthenticated, like /docs)."""
         self._local_pages[path] = page
+
+    def add_local_route(
+        self, prefix: str, route: Callable[[proxy_events.HttpRequest], HttpResponse]
+    ) -> None:
+        """Answer every request for ``prefix`` and the paths below it with ``route(request)``
+        (any method, local-only, unauthenticated: the route checks what it needs)."""
+        self._local_routes[prefix] = route
+
+    def stall(self) -> None:
+        """Model a region whose function does not answer: requests that pass authorisation
+        wait, without reaching the function, until :meth:`resume` or the integration timeout,
+        then get API Gateway's 504."""
+        self._integration_answers.clear()
+
+    def resume(self) -> None:
+        """Let requests reach the function again (those waiting still get their 504)."""
+        self._integration_answers.set()
 
     def handle(self, request: proxy_events.HttpRequest) -> HttpResponse:
         """Route, authorise and invoke; always returns a response (never raises)."""
@@ -100,6 +128,9 @@ class LocalGateway:
         return response
 
     def _dispatch(self, request: proxy_events.HttpRequest, request_id: str) -> HttpResponse:
+        for prefix, local_route in self._local_routes.items():
+            if request.raw_path == prefix or request.raw_path.startswith(prefix + "/"):
+                return local_route(request)
         if request.method in ("GET", "HEAD"):
             extra = self._local_extra(request)
             if extra is not None:
@@ -149,6 +180,12 @@ class LocalGateway:
         return self._invoke(event)
 
     def _invoke(self, event: dict[str, Any]) -> HttpResponse:
+        if not self._integration_answers.is_set():
+            # A stalled region: no answer until the integration timeout (or a resume), then
+            # API Gateway's 504. The function never sees the request.
+            self._integration_answers.wait(self._config.integration_timeout_seconds)
+            logger.warning("504: the function did not answer (the region is stalled)")
+            return self._error(504, "Endpoint request timed out")
         context = LambdaContext(
             self._config.function_name,
             self._config.timeout_seconds,
@@ -197,7 +234,7 @@ class LocalGateway:
 
     def _page_signing(self, source_ip: str) -> openapi.SigningConfig | None:
         """The key pair the docs page signs with; only a browser on this machine gets it."""
-        if not _is_loopback(source_ip):
+        if not is_loopback(source_ip):
             return None
         key_pair = next(iter(self._key_pairs.values()))  # the server's own key pair
         return openapi.SigningConfig(
@@ -209,7 +246,7 @@ class LocalGateway:
         )
 
 
-def _is_loopback(source_ip: str) -> bool:
+def is_loopback(source_ip: str) -> bool:
     """127.0.0.0/8 or ::1, also as an IPv4-mapped address (a server bound to ``::``)."""
     try:
         address = ipaddress.ip_address(source_ip.split("%")[0])

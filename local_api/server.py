@@ -11,18 +11,22 @@ import contextlib
 import importlib
 import logging
 import os
-import shlex
 import signal
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 
-from local_api.credentials import EXAMPLE_KEY_PAIR, KeyPair, key_pair_from_environment
+from local_api.banner import banner
+from local_api.credentials import KeyPair, key_pair_from_environment
 from local_api.gateway import FunctionHandler, GatewayConfig, LocalGateway
 from local_api.http_server import ListenError, LocalApiServer
 from local_api.principals import ENV_VARIABLE, LocalAccess, PrincipalsError, load_local_access
 from local_api.proxy_response import HttpResponse
+from local_api.regions import CONTROL_PATH, LocalRegion, LocalRegions, RegionsError, parse_regions
+from local_api.stream_poller import StreamPoller
 
 DEFAULT_HANDLER = "app.entrypoints.api.handler:handler"
 EVENTS_PATH = "/_local/events"  # the published domain events, oldest first (local-only)
@@ -73,68 +77,6 @@ def load_handler(spec: str) -> FunctionHandler:
     return handler
 
 
-def try_it_lines(url: str, key_pair: KeyPair, region: str) -> list[str]:
-    """The lines to paste into another shell: the exports and the first signed calls. The
-    README's quick start shows the same lines for the defaults (a test holds them equal)."""
-    defaults = key_pair.secret_access_key == EXAMPLE_KEY_PAIR.secret_access_key
-    secret = key_pair.secret_access_key if defaults else "<the value of AWS_SECRET_ACCESS_KEY>"
-    lines = [
-        f"export PRODUCTS_API_URL={url}",
-        f"export AWS_ACCESS_KEY_ID={key_pair.access_key_id}"
-        f" AWS_SECRET_ACCESS_KEY={shlex.quote(secret)}",
-    ]
-    if key_pair.session_token:
-        lines.append("export AWS_SESSION_TOKEN=<the value of AWS_SESSION_TOKEN>")
-    return lines + [
-        "make products ARGS=\"create --name 'Desk lamp' --description 'Warm white'\"",
-        'make products ARGS="list"',
-        f".venv/bin/awscurl --service execute-api --region {region}"
-        ' "$PRODUCTS_API_URL/products?pageSize=10"',
-    ]
-
-
-def banner(url: str, key_pair: KeyPair, region: str, storage: str, access: LocalAccess) -> str:
-    """What a developer needs to call the API: URL, credentials and signed example calls."""
-    defaults = key_pair.secret_access_key == EXAMPLE_KEY_PAIR.secret_access_key
-    persistence = (
-        "Data lives in memory and is lost on exit; to keep it, run `make dynamodb-local` in"
-        " another terminal and then `make run DYNAMODB_ENDPOINT=http://127.0.0.1:8000`."
-        if storage.startswith("embedded")
-        else "Data lives in that DynamoDB."
-    )
-    return "\n".join(
-        [
-            f"Local API listening on {url}",
-            "  API Gateway (REST, Lambda proxy) with IAM auth: every call must be SigV4-signed",
-            f"  for service execute-api in region {region}.",
-            f"  Accepted credentials: AWS_ACCESS_KEY_ID={key_pair.access_key_id}"
-            + (
-                f" AWS_SECRET_ACCESS_KEY={key_pair.secret_access_key}"
-                if defaults
-                else " (from this environment)"
-            ),
-            *(
-                [f"  Also accepted: {len(access.principals) - 1} principal(s) from {ENV_VARIABLE}"]
-                if len(access.principals) > 1
-                else []
-            ),
-            *(
-                [f"  Calls only from: {', '.join(access.allowed_source_cidrs)}"]
-                if access.allowed_source_cidrs
-                else []
-            ),
-            f"  Storage: {storage}",
-            f"  Docs: {url}/docs (OpenAPI document: {url}/openapi.json)",
-            "",
-            "Try it from another shell in this folder:",
-            *(f"  {line}" for line in try_it_lines(url, key_pair, region)),
-            "",
-            persistence,
-            "Press Ctrl-C to stop.",
-        ]
-    )
-
-
 def print_line(line: str) -> None:
     """One line on stdout in a single write: the access log on stderr shares the terminal (or
     file) from other threads, and ``print`` writes the text and its newline separately."""
@@ -144,33 +86,44 @@ def print_line(line: str) -> None:
 
 @contextlib.contextmanager
 def domain_events(
-    gateway: LocalGateway, endpoint_url: str | None, region: str, url: str
-) -> Iterator[str]:
+    gateway: LocalGateway,
+    endpoint_url: str | None,
+    region: str,
+    url: str,
+    *,
+    store_region: str | None = None,
+) -> Iterator[tuple[str, StreamPoller | None]]:
     """Run the stream handler on the table's stream and serve its events at /_local/events;
-    yields the line that tells the developer so (or why events are off)."""
+    yields the line that tells the developer so (or why events are off), and the stream
+    reader. ``store_region``: where the table is, when the bus is another region's."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     from local_api.event_pipeline import StreamUnavailable, local_pipeline
     from local_api.local_event_bus import events_page_body
 
+    label = "Domain events" if store_region is None else f"Domain events of {region}"
     try:
         poller, bus = local_pipeline(
             endpoint_url,
             os.environ["TABLE_NAME"],
             region,
+            store_region=store_region,
             lock=gateway.invoke_lock,
             echo=print_line,
         )
     except (StreamUnavailable, BotoCoreError, ClientError) as error:
         # The API itself still works; say plainly that no events will be published.
-        yield f"Domain events: off ({error})"
+        yield f"{label}: off ({error})", None
         return
     gateway.add_local_page(
         EVENTS_PATH,
         lambda: HttpResponse(200, [("Content-Type", "application/json")], events_page_body(bus)),
     )
     with poller.running():
-        yield f"Domain events: {url}{EVENTS_PATH} (each one is also printed here as a JSON line)"
+        yield (
+            f"{label}: {url}{EVENTS_PATH} (each one is also printed here as a JSON line)",
+            poller,
+        )
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:
@@ -197,6 +150,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--stage", default="local", help="stage name in requestContext")
     parser.add_argument("--handler", default=DEFAULT_HANDLER, help="module:function to invoke")
+    parser.add_argument(
+        "--regions",
+        metavar="R1,R2[,R3]",
+        help="one local API per region (2 or 3), on --port, --port + 1, ...; all on one store",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("botocore").setLevel(logging.WARNING)  # "Found credentials in ..." noise
@@ -226,38 +184,98 @@ def _serve(args: argparse.Namespace) -> int:
     except DefaultsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    try:
+        regions = parse_regions(args.regions) if args.regions else None
+    except RegionsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    # The store's region: where the table is and what the function's DynamoDB client signs for.
     region = os.environ.get("AWS_REGION") or os.environ["AWS_DEFAULT_REGION"]
     from local_api.storage import StorageError, dynamodb_storage
 
     try:
         with dynamodb_storage(args.dynamodb_endpoint, os.environ["TABLE_NAME"], region) as where:
-            gateway = LocalGateway(
-                load_handler(args.handler),
-                GatewayConfig(
-                    access,
-                    region,
-                    stage=args.stage,
-                    cors_allow_origin=os.environ.get("CORS_ALLOW_ORIGIN", "*"),
-                ),
-            )
+            if regions:
+                return serve_regions(args, regions, region, where, key_pair, access)
+            gateway = LocalGateway(load_handler(args.handler), gateway_config(args, access, region))
             try:
                 server = LocalApiServer((args.host, args.port), gateway)
             except ListenError as error:
-                hint = (
-                    " (another process has it: try make run PORT=8123)" if error.port_in_use else ""
-                )
-                print(
-                    f"error: cannot listen on {args.host}:{args.port}: {error}{hint}",
-                    file=sys.stderr,
-                )
+                print(listen_error(args.host, args.port, error), file=sys.stderr)
                 return 1
             # The stream is read from here on, before the banner says the server is ready.
-            with domain_events(gateway, args.dynamodb_endpoint, region, server.url) as status:
-                print(banner(server.url, key_pair, region, where, access), flush=True)
+            with domain_events(gateway, args.dynamodb_endpoint, region, server.url) as (status, _):
+                print(banner([(region, server.url)], key_pair, where, access), flush=True)
                 print(status, flush=True)
                 server.serve_forever()  # returns on Ctrl-C / SIGTERM (werkzeug catches it)
                 print("\nShutting down.", flush=True)
     except StorageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    return 0
+
+
+def gateway_config(args: argparse.Namespace, access: LocalAccess, region: str) -> GatewayConfig:
+    """What the deployed stack fixes for the gateway of ``region``."""
+    return GatewayConfig(
+        access, region, stage=args.stage, cors_allow_origin=os.environ.get("CORS_ALLOW_ORIGIN", "*")
+    )
+
+
+def listen_error(host: str, port: int, error: ListenError, region: str | None = None) -> str:
+    """The one line that says a port could not be had (and what to do when it is taken)."""
+    hint = " (another process has it: try make run PORT=8123)" if error.port_in_use else ""
+    which = f" (region {region})" if region else ""
+    return f"error: cannot listen on {host}:{port}{which}: {error}{hint}"
+
+
+def serve_regions(
+    args: argparse.Namespace,
+    names: list[str],
+    store_region: str,
+    storage: str,
+    key_pair: KeyPair,
+    access: LocalAccess,
+) -> int:
+    """One gateway per region, on consecutive ports, all invoking one function on one store;
+    each with its own stream reader and bus. Serves until interrupted."""
+    handler = load_handler(args.handler)
+    lock = threading.Lock()  # one warm function: the store (moto) serves one call at a time
+    regions: list[LocalRegion] = []
+    for index, name in enumerate(names):
+        gateway = LocalGateway(handler, gateway_config(args, access, name), invoke_lock=lock)
+        port = args.port + index if args.port else 0
+        try:
+            regions.append(LocalRegion(name, gateway, LocalApiServer((args.host, port), gateway)))
+        except ListenError as error:
+            for region in regions:
+                region.close()
+            print(listen_error(args.host, port, error, name), file=sys.stderr)
+            return 1
+    control = LocalRegions(regions)
+    with contextlib.ExitStack() as stack:
+        stack.callback(control.close_all)  # before the stream readers stop (LIFO)
+        statuses = []
+        for region in regions:
+            region.gateway.add_local_route(CONTROL_PATH, control.route)
+            status, region.poller = stack.enter_context(
+                domain_events(
+                    region.gateway,
+                    args.dynamodb_endpoint,
+                    region.name,
+                    region.url,
+                    store_region=store_region,
+                )
+            )
+            statuses.append(status)
+        for region in regions:
+            region.serve()
+        endpoints = [(region.name, region.url) for region in regions]
+        print(banner(endpoints, key_pair, storage, access), flush=True)
+        print("\n".join(statuses), flush=True)
+        try:
+            while True:
+                time.sleep(3600)  # the regions serve in their own threads; signals end this
+        except KeyboardInterrupt:
+            print("\nShutting down.", flush=True)
     return 0

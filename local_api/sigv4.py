@@ -39,6 +39,10 @@ SIGNATURE_MISMATCH = (
     "The request signature we calculated does not match the signature you provided. Check your"
     " AWS Secret Access Key and signing method. Consult the service documentation for details.",
 )
+# A credential scope for another region or service (as API Gateway words them, trailing spaces
+# included; a signature for another region is what a latency-routed hostname would cause).
+WRONG_REGION = "Credential should be scoped to a valid region. "
+WRONG_SERVICE = f"Credential should be scoped to correct service: '{SERVICE}'. "
 # Hints for the server log (never a secret): what a developer most likely has to change.
 UNKNOWN_KEY_HINT = (
     "the server accepts its own AWS_ACCESS_KEY_ID and the keys in LOCAL_PRINCIPALS;"
@@ -258,12 +262,13 @@ def _check_scope(
                 f" from HTTP: '{date}' != '{amz_date[:8]}', from '{amz_date}'.",
             )
         )
-    if region != expected_region:
-        raise AuthError(
-            (_INVALID, f"Credential should be scoped to a valid region, not '{region}'.")
-        )
+    # API Gateway names every wrong part of the scope, each sentence followed by a space.
+    wrong = [WRONG_REGION] if region != expected_region else []
     if service != SERVICE:
-        raise AuthError((_INVALID, f"Credential should be scoped to correct service: '{SERVICE}'."))
+        wrong.append(WRONG_SERVICE)
+    if wrong:
+        detail = f"credential scope {region}/{service}, this API is {expected_region}/{SERVICE}"
+        raise AuthError((_INVALID, "".join(wrong)), detail)
     if terminator != "aws4_request":
         raise AuthError(
             (

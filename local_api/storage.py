@@ -83,7 +83,7 @@ def ensure_table(
         try:
             status: str | None = client.describe_table(TableName=table_name)["Table"]["TableStatus"]
         except ClientError as error:
-            if _error_code(error) != "ResourceNotFoundException":
+            if error_code(error) != "ResourceNotFoundException":
                 raise StorageError(f"cannot use table {table_name!r}: {error}") from error
             status = None
         if status is None:
@@ -95,7 +95,7 @@ def ensure_table(
             try:
                 client.create_table(**table_definition(table_name))
             except ClientError as error:
-                if _error_code(error) != "ResourceInUseException":  # not "created meanwhile"
+                if error_code(error) != "ResourceInUseException":  # not "created meanwhile"
                     raise StorageError(f"cannot create table {table_name!r}: {error}") from error
         if status != "ACTIVE":
             client.get_waiter("table_exists").wait(  # polls until TableStatus is ACTIVE
@@ -105,6 +105,7 @@ def ensure_table(
         raise StorageError(f"cannot reach DynamoDB or table {table_name!r}: {error}") from error
 
 
-def _error_code(error: Exception) -> str:
+def error_code(error: Exception) -> str:
+    """The AWS error code of a botocore ClientError (empty for any other error)."""
     response = getattr(error, "response", None) or {}
     return str(response.get("Error", {}).get("Code", ""))

@@ -7,12 +7,15 @@ Examples::
     products --output table list
     products update <id> --name "Desk lamp XL" --if-match 1
     products --stage dev get <id>                  # URL from cdk-outputs/dev.json
+    products --endpoint us-east-1=http://127.0.0.1:3000 \\
+             --endpoint us-west-2=http://127.0.0.1:3001 list   # fails over to us-west-2
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from collections.abc import Iterable, Iterator
@@ -27,8 +30,9 @@ from products_client.client import (
     ClientError,
     ProductsClient,
     endpoint_from_stack,
-    endpoint_from_stage,
+    endpoints_from_stage,
 )
+from products_client.endpoints import split_endpoint_list
 from products_client.operations import BODY_FIELDS, python_name
 
 DEFAULT_ENDPOINT = "http://127.0.0.1:3000"  # what `make run` serves
@@ -66,15 +70,24 @@ def build_parser() -> argparse.ArgumentParser:
     target = parser.add_mutually_exclusive_group()
     target.add_argument(
         "--endpoint",
-        help=f"API base URL (default: ${ENDPOINT_ENV} or {DEFAULT_ENDPOINT}, the local API)",
+        action="append",
+        metavar="[REGION=]URL",
+        help="API base URL, with the region to sign for when the URL does not say it"
+        " (us-west-2=http://127.0.0.1:3001); repeat it for several regions, in order of"
+        f" preference (default: ${ENDPOINT_ENV}, comma-separated, or {DEFAULT_ENDPOINT})",
     )
     target.add_argument(
         "--stage",
         metavar="NAME",
-        help="read the API URL from cdk-outputs/NAME.json (written by make deploy STAGE=NAME)",
+        help="every region's API URL from cdk-outputs/NAME.json (written by make deploy"
+        " STAGE=NAME), in the file's order",
     )
     target.add_argument("--stack-name", help="read the API URL from this CloudFormation stack")
-    parser.add_argument("--region", help="signing region (default: from the URL, then profile)")
+    parser.add_argument(
+        "--region",
+        help="the region to sign for when the one endpoint does not say it (default: the"
+        " profile's, else us-east-1); with endpoints in several regions, the one to try first",
+    )
     parser.add_argument("--profile", help="AWS shared-config profile to sign with")
     parser.add_argument(
         "--output",
@@ -132,18 +145,21 @@ def _add_command(commands: Any, operation: contract.Operation) -> None:
         )
 
 
-def endpoint(args: argparse.Namespace) -> str:
-    """Where to send requests: --stage, --stack-name, --endpoint, $PRODUCTS_API_URL, or local."""
+def endpoints(args: argparse.Namespace) -> list[str]:
+    """Where to send requests, in order of preference: --stage, --stack-name, --endpoint (each
+    ``[REGION=]URL``), $PRODUCTS_API_URL (comma-separated), or the local API."""
     if args.stage:
-        return endpoint_from_stage(args.stage)
+        return endpoints_from_stage(args.stage)
     if args.stack_name:
-        return endpoint_from_stack(args.stack_name, region=args.region, profile=args.profile)
-    return str(args.endpoint or os.environ.get(ENDPOINT_ENV) or DEFAULT_ENDPOINT)
+        return [endpoint_from_stack(args.stack_name, region=args.region, profile=args.profile)]
+    if args.endpoint:
+        return list(args.endpoint)
+    return split_endpoint_list(os.environ.get(ENDPOINT_ENV) or DEFAULT_ENDPOINT)
 
 
 def run(args: argparse.Namespace) -> Iterator[dict[str, Any]] | dict[str, Any] | None:
     """Execute the parsed command: one product, an iterator of products (list), or None."""
-    client = ProductsClient(endpoint(args), region=args.region, profile=args.profile)
+    client = ProductsClient(endpoints(args), region=args.region, profile=args.profile)
     (operation,) = [op for op in contract.OPERATIONS if op.command == args.command]
     if operation.response == "page":
         # A generator: each page is fetched only when the previous one has been printed.
@@ -194,9 +210,27 @@ def print_products(
         print(line, file=out, flush=True)
 
 
+class FailoverNotes(logging.Handler):
+    """Prints the client's failovers and retries on the standard error of the moment, as
+    ``note: ...`` lines, so a caller sees which region answered."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """One ``note:`` line."""
+        print(f"note: {record.getMessage()}", file=sys.stderr, flush=True)
+
+
+def show_failovers() -> None:
+    """Have the client's log of failovers and retries printed (once per process)."""
+    client_logger = logging.getLogger("products_client")
+    if not any(isinstance(handler, FailoverNotes) for handler in client_logger.handlers):
+        client_logger.addHandler(FailoverNotes())
+    client_logger.setLevel(logging.INFO)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: exit 0 on success, 1 on an API or connection error, 2 on usage."""
     args = build_parser().parse_args(argv)
+    show_failovers()
     try:
         result = run(args)
         if isinstance(result, dict):

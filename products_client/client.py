@@ -1,16 +1,20 @@
-"""A small SigV4-signing client for the products API (local or deployed).
+"""A small SigV4-signing client for the products API (local or deployed, in one region or several).
 
 Credentials come from the standard AWS chain (environment, shared profile, SSO, instance role);
-each request is signed with botocore for service ``execute-api``.
+each request is signed with botocore for service ``execute-api`` and for the region of the
+endpoint it is sent to. Given several regions' endpoints, a call that fails in one moves on to the
+next, under the rules of ``products_client.retries``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import logging
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -24,7 +28,15 @@ from app import contract
 
 # Endpoint discovery, errors and retry rules have their own modules; importing them from here
 # keeps `from products_client.client import ...` working for every public name.
-from products_client.endpoints import endpoint_from_stack, endpoint_from_stage, region_from_endpoint
+from products_client.endpoints import (
+    Endpoint,
+    endpoint_from_stack,
+    endpoint_from_stage,
+    endpoints_from_stage,
+    region_from_endpoint,
+    resolve_endpoints,
+    split_endpoint_list,
+)
 from products_client.errors import ApiError, ClientError
 from products_client.operations import (
     IDEMPOTENCY_KEY_HEADER,
@@ -39,6 +51,8 @@ from products_client.retries import (
     RetryPolicy,
     Unreachable,
     gave_up,
+    may_send_again,
+    not_repeated,
     retry_after,
 )
 
@@ -46,27 +60,36 @@ __all__ = [
     "UNSET",
     "ApiError",
     "ClientError",
+    "Endpoint",
     "ProductsClient",
     "Response",
     "RetryPolicy",
     "Unset",
     "endpoint_from_stack",
     "endpoint_from_stage",
+    "endpoints_from_stage",
     "region_from_endpoint",
 ]
 
 SERVICE = "execute-api"
 DEFAULT_REGION = "us-east-1"
 
+# Failovers and retries are logged here (INFO); the `products` command prints them on stderr.
+logger = logging.getLogger("products_client")
+
 
 @dataclass(frozen=True)
 class Response:
-    """A raw API response: status, headers (lower-cased names) and the decoded JSON body."""
+    """A raw API response: status, headers (lower-cased names) and the decoded JSON body; how
+    many attempts the call made, which endpoint answered, and why the request was not sent
+    again (``note``) when another attempt could not have been safe."""
 
     status: int
     headers: dict[str, str]
     body: Any
     attempts: int = 1
+    endpoint: Endpoint | None = None
+    note: str | None = None
 
 
 class ProductsClient:
@@ -80,7 +103,7 @@ class ProductsClient:
 
     def __init__(
         self,
-        endpoint: str,
+        endpoint: str | Sequence[str],
         *,
         region: str | None = None,
         profile: str | None = None,
@@ -89,11 +112,20 @@ class ProductsClient:
         retry: RetryPolicy = RetryPolicy(),
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.endpoint = endpoint.rstrip("/")
+        """``endpoint``: one base URL, or several regions' endpoints in order of preference
+        (a sequence, or one comma-separated string), each ``[REGION=]URL``; an ``execute-api``
+        URL names its region itself. ``region`` signs for an endpoint that names none, and
+        with several regions says which to try first."""
         session = botocore.session.Session(profile=profile)
-        self.region = (
-            region or region_from_endpoint(endpoint) or session.get_config_variable("region")
-        ) or DEFAULT_REGION
+        specs = split_endpoint_list(endpoint) if isinstance(endpoint, str) else list(endpoint)
+        self.endpoints = resolve_endpoints(
+            specs,
+            region=region,
+            default_region=lambda: session.get_config_variable("region") or DEFAULT_REGION,
+        )
+        # The preferred endpoint (what a client of one endpoint always had).
+        self.endpoint = self.endpoints[0].url
+        self.region = self.endpoints[0].region
         resolved = credentials or session.get_credentials()
         if resolved is None:
             raise ClientError(
@@ -104,6 +136,7 @@ class ProductsClient:
         self._timeout = timeout
         self._retry = retry
         self._sleep = sleep
+        self._failed_at: dict[Endpoint, float] = {}  # when each endpoint last failed
 
     def invoke(
         self,
@@ -147,36 +180,82 @@ class ProductsClient:
     ) -> Response:
         """Send a signed request; returns the response whatever its status.
 
-        Throttling (429), 503 and connection errors are retried per the client's ``RetryPolicy``;
-        the response (or error) of the last attempt is what the caller gets.
+        An attempt that gets no answer, or 429, 502, 503 or 504, is followed by another when
+        ``products_client.retries.may_send_again`` allows it and attempts remain: at the next
+        endpoint at once, or after a wait when every endpoint was tried in this round. The
+        answer (or error) of the last attempt is what the caller gets.
         """
-        attempt = 1
+        headers = dict(headers or {})
+        order = self._endpoint_order()
+        waits_for: float | None = None  # the last answer's Retry-After
+        attempt = 0
         while True:
-            try:
-                response = self._send_once(method, path, query, body, headers)
-            except Unreachable as error:
-                keyed = bool(headers and IDEMPOTENCY_KEY_HEADER in headers)
-                if attempt >= self._retry.attempts or not error.retryable(method, keyed):
-                    raise ClientError(f"{error}{gave_up(attempt)}") from error.__cause__
-                self._sleep(self._retry.delay(attempt, None))
-            else:
-                if response.status not in RETRYABLE_STATUSES or attempt >= self._retry.attempts:
-                    return Response(response.status, response.headers, response.body, attempt)
-                self._sleep(self._retry.delay(attempt, retry_after(response.headers)))
+            endpoint = order[attempt % len(order)]
+            if attempt and attempt % len(order) == 0:  # every endpoint tried: wait, then again
+                self._sleep(self._retry.delay(attempt // len(order), waits_for))
             attempt += 1
+            response: Response | None = None
+            failure: Unreachable | None = None
+            try:
+                response = self._send_once(endpoint, method, path, query, body, headers)
+            except Unreachable as error:
+                failure = error
+            if response is not None and response.status not in RETRYABLE_STATUSES:
+                self._failed_at.pop(endpoint, None)
+                return dataclasses.replace(response, attempts=attempt, endpoint=endpoint)
+            self._failed_at[endpoint] = time.monotonic()
+            status = response.status if response is not None else None
+            safe = may_send_again(
+                method, headers, IDEMPOTENCY_KEY_HEADER, status=status, unreachable=failure
+            )
+            if attempt >= self._retry.attempts or not safe:
+                note = None if safe else not_repeated(method)
+                if response is None:
+                    tried = [e.region for e in order[: min(attempt, len(order))]]
+                    raise ClientError(
+                        f"{failure}{gave_up(attempt, tried)}" + (f"\n  {note}" if note else "")
+                    ) from (failure.__cause__ if failure else None)
+                return dataclasses.replace(response, attempts=attempt, endpoint=endpoint, note=note)
+            waits_for = retry_after(response.headers) if response is not None else None
+            logger.info(
+                "%s %s: %s; %s",
+                method,
+                endpoint,
+                f"answered {status}" if failure is None else f"no answer ({failure.reason})",
+                (
+                    f"trying {order[attempt % len(order)]}"
+                    if attempt % len(order)
+                    else f"trying {order[0]} again"
+                ),
+            )
+
+    def _endpoint_order(self) -> list[Endpoint]:
+        """The endpoints in order of preference, starting with the first that has not failed in
+        the last ``failback_after`` seconds (if all have, the one that failed longest ago)."""
+        now = time.monotonic()
+        endpoints = list(self.endpoints)
+
+        def last_failure(endpoint: Endpoint) -> float:
+            return self._failed_at.get(endpoint, float("-inf"))
+
+        healthy = [e for e in endpoints if now - last_failure(e) >= self._retry.failback_after]
+        start = endpoints.index(healthy[0] if healthy else min(endpoints, key=last_failure))
+        return endpoints[start:] + endpoints[:start]
 
     def _send_once(
         self,
+        endpoint: Endpoint,
         method: str,
         path: str,
         query: dict[str, str] | None,
         body: Any,
-        headers: dict[str, str] | None,
+        headers: dict[str, str],
     ) -> Response:
-        """One signed HTTP exchange (signed afresh: a retry gets a new timestamp)."""
-        url = self.endpoint + path + (f"?{urlencode(query, quote_via=quote)}" if query else "")
+        """One HTTP exchange with ``endpoint``, signed afresh for its region (a retry gets a new
+        timestamp)."""
+        url = endpoint.url + path + (f"?{urlencode(query, quote_via=quote)}" if query else "")
         data = json.dumps(body).encode() if body is not None else None
-        all_headers = dict(headers or {})
+        all_headers = dict(headers)
         if data is not None:
             all_headers["Content-Type"] = "application/json"
         aws_request = AWSRequest(method=method, url=url, data=data, headers=all_headers)
@@ -184,7 +263,7 @@ class ProductsClient:
         SigV4Auth(
             Credentials(frozen.access_key or "", frozen.secret_key or "", frozen.token),
             SERVICE,
-            self.region,
+            endpoint.region,
         ).add_auth(aws_request)
         prepared = aws_request.prepare()
         http_request = urllib.request.Request(  # noqa: S310 - the URL is the caller's endpoint
@@ -199,9 +278,9 @@ class ProductsClient:
         except (urllib.error.URLError, OSError) as error:
             reason = getattr(error, "reason", error)
             hint = ""
-            if urlsplit(self.endpoint).hostname in ("127.0.0.1", "localhost", "::1"):
+            if urlsplit(endpoint.url).hostname in ("127.0.0.1", "localhost", "::1"):
                 hint = " (is the local API running? start it with `make run`)"
-            raise Unreachable(f"cannot reach {self.endpoint}: {reason}{hint}", reason) from error
+            raise Unreachable(f"cannot reach {endpoint.url}: {reason}{hint}", reason) from error
 
     @staticmethod
     def _expect(response: Response, status: int) -> Any:
@@ -215,6 +294,7 @@ class ProductsClient:
             request_id=response.headers.get("x-amzn-requestid"),
             error_type=response.headers.get("x-amzn-errortype"),
             attempts=response.attempts,
+            note=response.note,
         )
 
 

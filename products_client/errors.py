@@ -20,6 +20,7 @@ class ApiError(Exception):
     request_id: str | None = None
     error_type: str | None = None
     attempts: int = 1
+    note: str | None = None  # why the client did not send the request again, if that is why
 
     def __str__(self) -> str:
         lines = [f"HTTP {self.status}: {self.message}"]
@@ -28,4 +29,6 @@ class ApiError(Exception):
         lines += [f"  {e.get('field', '?')}: {e.get('message', '')}" for e in self.errors]
         if self.error_type:
             lines.append(f"  ({self.error_type})")
+        if self.note:
+            lines.append(f"  {self.note}")
         return "\n".join(lines)

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from app.domain import events, model
+from app.domain import events
 
 MAX_ENTRIES_PER_REQUEST = 10
 MAX_REQUEST_BYTES = 256 * 1024
@@ -34,15 +34,17 @@ class PutEventsClient(Protocol):
 
 
 def to_entry(event: events.ProductEvent, bus_name: str, source: str) -> dict[str, Any]:
-    """The ``PutEvents`` entry for ``event``: class name as detail-type, fields as detail."""
+    """The ``PutEvents`` entry for ``event``: class name as detail-type, fields as detail.
+
+    No ``Time``: EventBridge then stamps the event with the time it received it, so the
+    envelope's ``time`` says when this region's pipeline published it (it differs between
+    regions and on a redelivery); when the change was made is ``detail.occurredAt``.
+    """
     return {
         "EventBusName": bus_name,
         "Source": source,
         "DetailType": events.detail_type(event),
         "Detail": json.dumps(dataclasses.asdict(event), separators=(",", ":")),
-        # EventBridge's ``time`` is the moment of the change (second precision); occurredAt keeps
-        # the milliseconds.
-        "Time": model.parse_timestamp(event.occurredAt),
         "Resources": [],
     }
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 
 from app.domain import model
 from app.domain.model import Product, StoredProduct, format_timestamp
@@ -27,6 +26,14 @@ EVENT_ID_DESCRIPTION = (
     " is the API request that created this product, so a product deleted and created again"
     " with the same id gets new ids for all its changes. Products created before that request"
     " was stored keep the earlier name '<detail-type>/<productId>/<version>'."
+)
+# What consumers are told about detail.occurredAt (the published schemas carry this text).
+OCCURRED_AT_DESCRIPTION = (
+    "When the change was made, ISO 8601 UTC with milliseconds, the same in every region: the"
+    " product's lastUpdateDate after a create or an update; for a delete, the deleted state's"
+    " lastUpdateDate (the store keeps no time of the delete itself, so this is the time of the"
+    " product's last write before it). The envelope's time says when this region's pipeline"
+    " published the event."
 )
 # changedFields leaves out the fields every update changes (the version and the last update's
 # time, which ProductChanges.applied_to sets): listing them would tell consumers nothing.
@@ -49,7 +56,7 @@ class ProductCreated:
     eventId: str  # see EVENT_ID_DESCRIPTION and event_id: deduplicate on it
     productId: str
     version: int
-    occurredAt: str  # ISO 8601 UTC, millisecond precision
+    occurredAt: str  # see OCCURRED_AT_DESCRIPTION
     product: ProductSnapshot
 
 
@@ -105,24 +112,25 @@ def event_id(detail_type_name: str, product_id: str, version: int, creating_requ
 
 
 def event_for_change(
-    before: StoredProduct | None, after: StoredProduct | None, observed_at: datetime
+    before: StoredProduct | None, after: StoredProduct | None
 ) -> ProductEvent | None:
     """The event for one committed change of a product, or None if consumers can see no change.
 
     ``before``/``after`` are the product's states around the change (None: it did not exist),
-    with the origin of the request that created it. A create or update happened at the
-    product's ``lastUpdateDate`` (set by the domain, exact); a delete leaves no timestamp of
-    its own, so it happened at ``observed_at`` (when the store recorded it), or at the last
-    update if the store's coarser clock says earlier. A rewrite that changes neither a public
-    field nor the version (e.g. a store attribute that is not part of the product) is no
-    product change and yields None.
+    with the origin of the request that created it. The event depends on nothing else (not on
+    when or where the change was observed), so every region's stream of a global table yields
+    the same event: ``occurredAt`` is the product's ``lastUpdateDate`` (set by the domain,
+    exact), for a delete the deleted state's, since a delete leaves no timestamp of its own
+    (see OCCURRED_AT_DESCRIPTION). A rewrite that changes neither a public field nor the
+    version (e.g. a store attribute that is not part of the product) is no product change and
+    yields None.
     """
     if after is not None and before is None:
         return _created(after)
     if after is not None and before is not None:
         return _updated(before.product, after)
     if before is not None:
-        return _deleted(before, observed_at)
+        return _deleted(before)
     return None
 
 
@@ -156,7 +164,7 @@ def _updated(before: Product, after: StoredProduct) -> ProductUpdated | None:
     )
 
 
-def _deleted(before: StoredProduct, observed_at: datetime) -> ProductDeleted:
+def _deleted(before: StoredProduct) -> ProductDeleted:
     product = before.product
     return ProductDeleted(
         eventId=event_id(
@@ -164,7 +172,6 @@ def _deleted(before: StoredProduct, observed_at: datetime) -> ProductDeleted:
         ),
         productId=product.product_id,
         version=product.version,
-        # Never before the last update: the store's clock may only keep whole seconds.
-        occurredAt=format_timestamp(max(observed_at, product.last_update_date)),
+        occurredAt=format_timestamp(product.last_update_date),
         product=model.json_values(product),
     )

@@ -58,7 +58,7 @@ def published(
 ) -> list[dict[str, Any]]:
     bus = LocalEventBus("us-east-1")
     publisher = EventBridgeEventPublisher(bus, "bus", contract.EVENT_SOURCE)
-    found = [events.event_for_change(before, after, T0) for before, after in changes]
+    found = [events.event_for_change(before, after) for before, after in changes]
     assert publisher.publish([e for e in found if e is not None]) == set()
     return bus.events()
 
@@ -90,3 +90,14 @@ def test_event_id_stays_a_string_and_says_how_it_is_built(detail_type: str) -> N
     assert {k: v for k, v in event_id.items() if k != "description"} == {"type": "string"}
     assert event_id["description"] == events.EVENT_ID_DESCRIPTION
     assert "<creating request id>" in event_id["description"]
+
+
+@pytest.mark.parametrize("detail_type", contract.EVENT_DETAIL_TYPES)
+def test_occurred_at_stays_a_string_and_says_which_time_it_is(detail_type: str) -> None:
+    schema = schema_of(detail_type)
+    occurred_at = schema["definitions"][detail_type]["properties"]["occurredAt"]
+
+    assert {k: v for k, v in occurred_at.items() if k != "description"} == {"type": "string"}
+    assert occurred_at["description"] == events.OCCURRED_AT_DESCRIPTION
+    assert "same in every region" in occurred_at["description"]
+    assert "this region's pipeline" in schema["properties"]["time"]["description"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Iterator
@@ -62,13 +63,35 @@ def scripted_handler(script: list[ScriptedServer]) -> type[BaseHTTPRequestHandle
     return Handler
 
 
-@pytest.fixture
-def scripted() -> Iterator[ScriptedServer]:
+@contextlib.contextmanager
+def scripted_server() -> Iterator[ScriptedServer]:
     """A loopback HTTP server on a free port that answers what the test scripts in ``replies``."""
     holder: list[ScriptedServer] = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), scripted_handler(holder))
     holder.append(ScriptedServer(f"http://127.0.0.1:{server.server_port}", [Reply(200, {})]))
     threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
-    yield holder[0]
-    server.shutdown()
-    server.server_close()
+    try:
+        yield holder[0]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def scripted() -> Iterator[ScriptedServer]:
+    """One scripted server (see :func:`scripted_server`)."""
+    with scripted_server() as server:
+        yield server
+
+
+@pytest.fixture
+def regions() -> Iterator[tuple[ScriptedServer, ScriptedServer, ScriptedServer]]:
+    """Three scripted servers, standing in for three regions' endpoints."""
+    with scripted_server() as first, scripted_server() as second, scripted_server() as third:
+        yield first, second, third
+
+
+def signed_region(headers: dict[str, str]) -> str:
+    """The region a recorded request was signed for (its credential scope's third part)."""
+    credential = headers["Authorization"].split("Credential=", 1)[1].split(",", 1)[0]
+    return credential.split("/")[2]

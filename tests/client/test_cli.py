@@ -1,4 +1,4 @@
-"""The `products` command: version, output formats, streaming list, --stage."""
+"""The `products` command: version, output formats, streaming list, --stage, several regions."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from products_client import cli
-from tests.client.conftest import Reply, ScriptedServer
+from tests.client.conftest import Reply, ScriptedServer, signed_region
 from tests.local_api.conftest import CREDENTIALS
 
 LAMP: dict[str, Any] = {
@@ -193,3 +193,81 @@ def test_stage_and_endpoint_are_mutually_exclusive() -> None:
         cli.main(["--stage", "dev", "--endpoint", "http://127.0.0.1:1", "list"])
 
     assert usage.value.code == 2
+
+
+MULTI_REGION_OUTPUTS = {
+    "products-api-global-table": {"TableName": "products-api-global"},
+    "products-api-global-us-east-1": {"ApiUrl": "{east}/global/", "Region": "us-east-1"},
+    "products-api-global-us-west-2": {"ApiUrl": "{west}/global/", "Region": "us-west-2"},
+}
+
+
+@pytest.mark.parametrize(
+    ("options", "first", "second"),
+    [([], "us-east-1", "us-west-2"), (["--region", "us-west-2"], "us-west-2", "us-east-1")],
+)
+def test_stage_calls_every_region_of_a_multi_region_stage_in_the_files_order(
+    regions: tuple[ScriptedServer, ScriptedServer, ScriptedServer],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    options: list[str],
+    first: str,
+    second: str,
+) -> None:
+    east, west, _ = regions
+    servers = {"us-east-1": east, "us-west-2": west}
+    content = json.loads(
+        json.dumps(MULTI_REGION_OUTPUTS).replace("{east}", east.url).replace("{west}", west.url)
+    )
+    write_outputs(tmp_path, "global", content)
+    monkeypatch.chdir(tmp_path)
+    servers[first].replies = [Reply(503, {"message": "Service temporarily unavailable"})]
+    servers[second].replies = [Reply(200, LAMP)]
+
+    exit_code = cli.main(["--stage", "global", *options, "get", LAMP["id"]])
+
+    output = capsys.readouterr()
+    assert exit_code == 0 and json.loads(output.out) == LAMP
+    assert [signed_region(h) for _, _, h in servers[first].requests] == [first]
+    assert [(m, p, signed_region(h)) for m, p, h in servers[second].requests] == [
+        ("GET", f"/global/products/{LAMP['id']}", second)
+    ]
+    assert (
+        f"note: GET {first} ({servers[first].url}/global): answered 503; trying {second}"
+        in output.err
+    )
+
+
+def test_several_endpoints_come_from_the_option_or_the_environment(
+    regions: tuple[ScriptedServer, ScriptedServer, ScriptedServer],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    east, west, _ = regions
+    east.replies = [Reply(502, {"message": "Internal server error"})]
+    west.replies = [Reply(200, LAMP)]
+    endpoints = [f"us-east-1={east.url}", f"us-west-2={west.url}"]
+
+    by_option = cli.main(["--endpoint", endpoints[0], "--endpoint", endpoints[1], "get", "p1"])
+    monkeypatch.setenv(cli.ENDPOINT_ENV, ",".join(endpoints))
+    by_environment = cli.main(["--region", "us-east-1", "get", "p1"])
+
+    assert by_option == by_environment == 0
+    assert [signed_region(h) for _, _, h in east.requests] == ["us-east-1"] * 2
+    assert [signed_region(h) for _, _, h in west.requests] == ["us-west-2"] * 2
+    assert capsys.readouterr().out.count('"Desk lamp"') == 2
+
+
+def test_endpoints_that_do_not_say_their_region_are_refused(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    exit_code = cli.main(
+        ["--endpoint", "http://127.0.0.1:3000", "--endpoint", "http://127.0.0.1:3001", "list"]
+    )
+
+    assert exit_code == 1
+    assert capsys.readouterr().err == (
+        "error: endpoint http://127.0.0.1:3000 does not say its region: with several endpoints,"
+        " write each as REGION=URL ([REGION=]URL, e.g. us-west-2=http://127.0.0.1:3001)\n"
+    )

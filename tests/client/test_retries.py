@@ -1,4 +1,5 @@
-"""The client retries throttling, 503 and connection errors with capped backoff, and says so."""
+"""The client retries throttling, 502, 503, 504 and connection errors with capped backoff, never
+repeats a write that a repeat could apply twice, and says so."""
 
 from __future__ import annotations
 
@@ -97,7 +98,7 @@ def test_when_retries_run_out_the_error_says_how_many_attempts_were_made(
     assert len(scripted.requests) == 3 and waits == [1.0, 1.0]
 
 
-@pytest.mark.parametrize("status", [400, 404, 409, 412, 500, 502, 504])
+@pytest.mark.parametrize("status", [400, 403, 404, 409, 412, 422, 500])
 def test_other_errors_are_not_retried(scripted: ScriptedServer, status: int) -> None:
     scripted.replies = [Reply(status, {"message": "no"}), Reply(200, PRODUCT)]
 
@@ -106,6 +107,16 @@ def test_other_errors_are_not_retried(scripted: ScriptedServer, status: int) -> 
 
     assert error.value.status == status and error.value.attempts == 1
     assert len(scripted.requests) == 1
+
+
+@pytest.mark.parametrize("status", [502, 504])
+def test_a_read_answered_by_a_failed_integration_is_retried(
+    scripted: ScriptedServer, status: int
+) -> None:
+    scripted.replies = [Reply(status, {"message": "Internal server error"}), Reply(200, PRODUCT)]
+
+    assert client_for(scripted.url, []).get("p1") == PRODUCT
+    assert len(scripted.requests) == 2
 
 
 PID = "3f1c7c7e-4b7a-4e8b-9b1a-0c2d3e4f5a6b"
@@ -122,18 +133,34 @@ def test_an_update_answered_503_is_resent_with_its_if_match(scripted: ScriptedSe
     assert [headers.get("If-Match") for _, _, headers in scripted.requests] == ['"1"', '"1"']
 
 
-def test_writes_answered_503_are_resent_even_without_if_match(scripted: ScriptedServer) -> None:
-    scripted.replies = [Reply(503, {"message": "busy"}), Reply(200, PRODUCT)]
+@pytest.mark.parametrize("status", [502, 503, 504])
+def test_writes_without_if_match_that_may_have_been_applied_are_not_resent(
+    scripted: ScriptedServer, status: int
+) -> None:
+    scripted.replies = [Reply(status, {"message": "busy"})] * 2 + [Reply(200, PRODUCT)]
     client = client_for(scripted.url, [])
 
-    client.update(PID, name="Lamp")
-    scripted.replies = [Reply(503, {"message": "busy"}), Reply(404, {"message": "not found"})]
-    with pytest.raises(ApiError) as error:
+    with pytest.raises(ApiError) as update:
+        client.update(PID, name="Lamp")
+    with pytest.raises(ApiError) as delete:
         client.delete(PID)
 
-    assert [method for method, _, _ in scripted.requests] == ["PUT", "PUT", "DELETE", "DELETE"]
-    assert all("If-Match" not in headers for _, _, headers in scripted.requests)
-    assert (error.value.status, error.value.attempts) == (404, 2)
+    assert [method for method, _, _ in scripted.requests] == ["PUT", "DELETE"]
+    assert (update.value.status, update.value.attempts) == (status, 1)
+    assert update.value.note == (
+        "not sent again: the PUT may have been applied, and a repeat could apply it twice;"
+        " pass the version you read (if_match= / --if-match VERSION) to make it safe to repeat"
+    )
+    assert str(update.value).endswith("\n  " + update.value.note)
+    assert delete.value.note is not None and "the DELETE may have been applied" in delete.value.note
+
+
+def test_writes_without_if_match_are_resent_after_throttling(scripted: ScriptedServer) -> None:
+    # API Gateway throttles before the function runs: nothing was written.
+    scripted.replies = [Reply(429, {"message": "Too Many Requests"}), Reply(200, PRODUCT)]
+
+    assert client_for(scripted.url, []).update(PID, name="Lamp") == PRODUCT
+    assert [method for method, _, _ in scripted.requests] == ["PUT", "PUT"]
 
 
 def free_port() -> int:
@@ -195,6 +222,7 @@ def test_a_write_that_may_have_been_processed_is_not_resent(silent_url: str) -> 
         client.update(product_id, name="Lamp")  # sent, no answer: resending could apply it twice
 
     assert "gave up" not in str(error.value)
+    assert "not sent again: the PUT may have been applied" in str(error.value)
     assert waits == []
 
 

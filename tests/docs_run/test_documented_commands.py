@@ -3,13 +3,16 @@
 A reader's first hour, automated: the committed files are copied to a fresh folder (nothing
 installed, as after a clone), ``make run`` serves there on a free port, and every block the pages
 mark ``<!-- runnable: shell -->`` or ``<!-- runnable: python -->`` runs as written, in a shell
-that holds the ``export`` lines ``make run`` printed, as a reader who pasted them. The blocks are
-extracted from the Markdown itself. The only change is the port: the pages show the default,
-3000; the test serves on a free one, as ``make run PORT=...`` does.
+that holds the ``export`` lines ``make run`` printed, as a reader who pasted them. Blocks marked
+``<!-- runnable: regions -->`` run the same way against the page's other server block,
+``make run REGIONS=us-east-1,us-west-2``. The blocks are extracted from the Markdown itself. The
+only change is the ports: the pages show the defaults, 3000 (and 3001 for the second region); the
+test serves on free ones, as ``make run PORT=...`` does.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
@@ -27,6 +30,8 @@ import pytest
 from tests.docs.markdown import PAGES, PROJECT_ROOT, CodeBlock, runnable_blocks
 
 DOCUMENTED_URL = "http://127.0.0.1:3000"
+SECOND_REGION_URL = "http://127.0.0.1:3001"  # make run REGIONS=...: the next region, on PORT + 1
+SERVER_BLOCKS = ["make run\n", "make run REGIONS=us-east-1,us-west-2\n"]
 READY_TIMEOUT_S = 600  # a fresh copy installs Poetry, the serving packages and an npm project
 BLOCK_TIMEOUT_S = 180
 # Variables a reader's shell would not have: the ones make and this test's virtualenv set.
@@ -82,36 +87,68 @@ def _printed_exports(banner: str) -> dict[str, str]:
     return exports
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    folder = tmp_path_factory.mktemp("clone")
-    _fresh_copy(folder)
-    server_blocks = [b for page in PAGES for b in runnable_blocks(page) if b.kind == "server"]
-    assert [b.text for b in server_blocks] == ["make run\n"], "the README's block that serves"
-    port = _free_port()
-    log = folder.parent / "make-run.log"
+def _serve(folder: Path, command: str, port: int, log: Path) -> Served:
+    """``command`` (a documented ``make run ...``) with ``PORT=port``, once its banner is out."""
     with log.open("wb") as output:
         process = subprocess.Popen(  # nosec B603 B607 - the documented command, plus PORT
-            ["make", "run", f"PORT={port}"],
+            [*shlex.split(command), f"PORT={port}"],
             cwd=folder,
             env=_reader_environment(),
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, as in a terminal
         )
-    url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + READY_TIMEOUT_S
     while "Press Ctrl-C to stop." not in log.read_text(errors="replace"):
-        assert process.poll() is None, f"make run ended:\n{log.read_text()[-3000:]}"
-        assert time.monotonic() < deadline, f"make run not ready:\n{log.read_text()[-3000:]}"
+        assert process.poll() is None, f"{command} ended:\n{log.read_text()[-3000:]}"
+        assert time.monotonic() < deadline, f"{command} not ready:\n{log.read_text()[-3000:]}"
         time.sleep(0.5)
     exports = _printed_exports(log.read_text())
+    return Served(folder, f"http://127.0.0.1:{port}", exports, process, log)
+
+
+@contextlib.contextmanager
+def _stopped_at_exit(served: Served) -> Iterator[Served]:
     try:
-        yield Served(folder, url, exports, process, log)
+        yield served
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
+        if served.process.poll() is None:
+            os.killpg(served.process.pid, signal.SIGKILL)
+            served.process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    folder = tmp_path_factory.mktemp("clone")
+    _fresh_copy(folder)
+    server_blocks = [b for page in PAGES for b in runnable_blocks(page) if b.kind == "server"]
+    assert sorted(b.text for b in server_blocks) == SERVER_BLOCKS, "the blocks that serve"
+    log = folder.parent / "make-run.log"
+    with _stopped_at_exit(_serve(folder, SERVER_BLOCKS[0], _free_port(), log)) as server:
+        yield server
+
+
+def _consecutive_free_ports() -> int:
+    """A port P such that P and P + 1 are both free (two local regions)."""
+    for _ in range(50):
+        with socket.socket() as first, socket.socket() as second:
+            first.bind(("127.0.0.1", 0))
+            port = int(first.getsockname()[1])
+            try:
+                second.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no two consecutive free ports")
+
+
+@pytest.fixture(scope="module")
+def served_regions(served: Served) -> Iterator[Served]:
+    """``make run REGIONS=...`` in the same copy (installed by then), on two free ports."""
+    log = served.folder.parent / "make-run-regions.log"
+    port = _consecutive_free_ports()
+    with _stopped_at_exit(_serve(served.folder, SERVER_BLOCKS[1], port, log)) as server:
+        yield server
 
 
 def _blocks(kind: str) -> list[CodeBlock]:
@@ -141,6 +178,7 @@ def test_make_run_prints_the_export_line_for_its_port(served: Served) -> None:
 def test_the_pages_mark_their_examples_runnable() -> None:
     pages = {block.page.relative_to(PROJECT_ROOT).as_posix() for block in _blocks("shell")}
     assert {"README.md", "docs/local-api.md", "docs/client.md", "docs/events.md"} <= pages
+    assert [_block_id(b).split(":")[0] for b in _blocks("regions")] == ["docs/multi-region.md"]
     assert [_block_id(b).split(":")[0] for b in _blocks("python")] == ["docs/client.md"]
 
 
@@ -150,6 +188,27 @@ def test_shell_block_runs_as_written(served: Served, block: CodeBlock) -> None:
     result = _run(served, ["bash", "-c", script])
 
     assert result.returncode == 0, f"{_block_id(block)}:\n{result.stdout}\n{result.stderr}"
+
+
+@pytest.mark.parametrize("block", _blocks("regions"), ids=_block_id)
+def test_regions_block_runs_as_written(served_regions: Served, block: CodeBlock) -> None:
+    first_port = int(served_regions.url.rsplit(":", 1)[1])
+    script = "set -euo pipefail\n" + block.text.replace(DOCUMENTED_URL, served_regions.url).replace(
+        SECOND_REGION_URL, f"http://127.0.0.1:{first_port + 1}"
+    )
+    result = _run(served_regions, ["bash", "-c", script])
+
+    assert result.returncode == 0, f"{_block_id(block)}:\n{result.stdout}\n{result.stderr}"
+    assert "note: GET us-east-1" in result.stderr  # the list after the stop failed over
+
+
+def test_stopping_make_run_regions_ends_every_region_with_one_line(served_regions: Served) -> None:
+    os.killpg(served_regions.process.pid, signal.SIGTERM)
+    served_regions.process.wait(timeout=30)
+    output = served_regions.log.read_text(errors="replace")
+
+    assert "Traceback" not in output, output[-3000:]
+    assert output.count("Shutting down.") == 1, output[-3000:]
 
 
 @pytest.mark.parametrize("block", _blocks("python"), ids=_block_id)

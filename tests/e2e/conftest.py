@@ -77,10 +77,15 @@ def server_environment(**overrides: str) -> dict[str, str]:
 
 @contextlib.contextmanager
 def local_api_process(
-    log_path: Path, *, env: dict[str, str], extra_args: list[str] | None = None
+    log_path: Path,
+    *,
+    env: dict[str, str],
+    extra_args: list[str] | None = None,
+    port: int | None = None,
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Start ``python -m local_api`` on a free port without waiting for it; stopped on exit."""
-    port = free_port()
+    """Start ``python -m local_api`` on ``port`` (default: a free one) without waiting for it;
+    stopped on exit."""
+    port = port or free_port()
     command = [sys.executable, "-m", "local_api", "--port", str(port), *(extra_args or [])]
     with log_path.open("wb") as log:
         process = subprocess.Popen(  # nosec B603

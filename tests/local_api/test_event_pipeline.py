@@ -6,13 +6,13 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-from local_api.event_pipeline import lambda_record
 from local_api.gateway import GatewayConfig, LocalGateway
 from local_api.local_account import ACCOUNT_ID
 from local_api.local_event_bus import LocalEventBus, events_page_body
 from local_api.principals import full_access
 from local_api.proxy_events import HttpRequest
 from local_api.proxy_response import HttpResponse
+from local_api.stream_poller import lambda_record
 from tests.local_api.conftest import REGION, RecordingFunction
 
 ENTRY = {

@@ -179,13 +179,42 @@ def test_a_signature_for_another_service_is_rejected() -> None:
         )
     )
 
-    assert error.message == "Credential should be scoped to correct service: 'execute-api'."
+    assert error.message == "Credential should be scoped to correct service: 'execute-api'. "
 
 
-def test_a_signature_for_another_region_is_rejected() -> None:
+def test_a_signature_for_another_region_is_rejected_in_api_gateways_words() -> None:
     error = rejection(signed(region="eu-west-1"))
 
-    assert error.message == "Credential should be scoped to a valid region, not 'eu-west-1'."
+    assert (error.error_type, error.message) == (
+        "InvalidSignatureException",
+        "Credential should be scoped to a valid region. ",
+    )
+    assert "eu-west-1" in error.log_text and REGION in error.log_text  # for the server log
+
+
+def test_a_scope_wrong_in_region_and_service_names_both() -> None:
+    request = AWSRequest(method="GET", url=URL, headers={})
+    request.context["timestamp"] = NOW.strftime("%Y%m%dT%H%M%SZ")
+    request.headers["X-Amz-Date"] = request.context["timestamp"]
+    signer = SigV4Auth(CREDENTIALS, "s3", "eu-west-1")
+    signature = signer.signature(
+        signer.string_to_sign(request, signer.canonical_request(request)), request
+    )
+    authorization = (
+        f"AWS4-HMAC-SHA256 Credential={signer.scope(request)}, SignedHeaders=host;x-amz-date,"
+        f" Signature={signature}"
+    )
+
+    error = rejection(
+        incoming(
+            "GET", URL, {"X-Amz-Date": request.context["timestamp"], "Authorization": authorization}
+        )
+    )
+
+    assert error.message == (
+        "Credential should be scoped to a valid region. "
+        "Credential should be scoped to correct service: 'execute-api'. "
+    )
 
 
 def test_exactly_five_minutes_of_clock_skew_is_tolerated() -> None:

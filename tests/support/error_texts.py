@@ -19,6 +19,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.domain import model
+
+
+def _either(names: list[str]) -> str:
+    """``a``, ``a and/or b``, ``a, b and/or c``, as the API lists fields in a sentence."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and/or " + names[-1]
+
+
+# The fields an update may change, by their JSON names (from the declarations: a field added
+# there is named in the text too, which is the API's behaviour, not a change of its wording).
+_UPDATABLE = [declared.json_name for declared in model.UPDATE_FIELDS]
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -72,7 +84,8 @@ ERROR_TEXTS: dict[str, Answer | str] = {
     "control character in description": (
         "must not contain control characters other than newlines and tabs"
     ),
-    "no change": "an update must change name and/or description",
+    # Names every field an update may change (today "name and/or description").
+    "no change": f"an update must change {_either(_UPDATABLE)}",
     "page size out of range": "must be between 1 and 100",
     # --- items of ``errors``: headers and query parameters ------------------------------------
     "not a whole number": "must be a whole number",

@@ -16,7 +16,10 @@ CONSEQUENCE = (
     "so it needs a data migration (rewrite, or read both formats) or a new major version of the\n"
     "API or event contract. If that is the intent, ship the migration or the major version and\n"
     "update the pinned literal in tests/unit/test_golden_formats.py in the same change, saying so\n"
-    "in its commit message."
+    "in its commit message.\n"
+    "An addition is not such a change: a new optional field (or a new server-set one) adds a key\n"
+    "to the product's JSON and events, and everything pinned stays as it was. Check that the new\n"
+    "value differs from the pinned one only by that addition, then copy it into the literal."
 )
 
 

@@ -426,7 +426,6 @@ EVENT_ENTRIES: list[Any] = [
             '"product":{"id":"0b6a1c4e-5f1d-4c7e-9a3b-2d8e6f1a7c90","name":"Lamp",'
             '"description":"Warm light","createDate":"2026-11-24T10:00:00.000Z",'
             '"lastUpdateDate":"2026-11-24T10:00:00.000Z","version":1}}',
-            "Time": datetime(2026, 11, 24, 10, 0, 0, tzinfo=timezone.utc),
             "Resources": [],
         },
         id="ProductCreated",
@@ -444,7 +443,6 @@ EVENT_ENTRIES: list[Any] = [
             '"description":null,"createDate":"2026-11-24T10:00:00.000Z",'
             '"lastUpdateDate":"2026-11-24T10:05:00.250Z","version":2},'
             '"changedFields":["description","name"]}',
-            "Time": datetime(2026, 11, 24, 10, 5, 0, 250000, tzinfo=timezone.utc),
             "Resources": [],
         },
         id="ProductUpdated",
@@ -457,11 +455,10 @@ EVENT_ENTRIES: list[Any] = [
             "DetailType": "ProductDeleted",
             "Detail": '{"eventId":"9cd4c2ec-9725-5212-8023-4f2f3011d083",'
             '"productId":"0b6a1c4e-5f1d-4c7e-9a3b-2d8e6f1a7c90","version":2,'
-            '"occurredAt":"2026-11-24T10:10:00.500Z",'
+            '"occurredAt":"2026-11-24T10:05:00.250Z",'
             '"product":{"id":"0b6a1c4e-5f1d-4c7e-9a3b-2d8e6f1a7c90","name":"Desk lamp",'
             '"description":null,"createDate":"2026-11-24T10:00:00.000Z",'
             '"lastUpdateDate":"2026-11-24T10:05:00.250Z","version":2}}',
-            "Time": datetime(2026, 11, 24, 10, 10, 0, 500000, tzinfo=timezone.utc),
             "Resources": [],
         },
         id="ProductDeleted",
@@ -474,11 +471,10 @@ EVENT_ENTRIES: list[Any] = [
             "DetailType": "ProductDeleted",
             "Detail": '{"eventId":"47163e1d-996d-55d3-9f23-040b4e5d8818",'
             '"productId":"0b6a1c4e-5f1d-4c7e-9a3b-2d8e6f1a7c90","version":2,'
-            '"occurredAt":"2026-11-24T10:10:00.500Z",'
+            '"occurredAt":"2026-11-24T10:05:00.250Z",'
             '"product":{"id":"0b6a1c4e-5f1d-4c7e-9a3b-2d8e6f1a7c90","name":"Desk lamp",'
             '"description":null,"createDate":"2026-11-24T10:00:00.000Z",'
             '"lastUpdateDate":"2026-11-24T10:05:00.250Z","version":2}}',
-            "Time": datetime(2026, 11, 24, 10, 10, 0, 500000, tzinfo=timezone.utc),
             "Resources": [],
         },
         id="ProductDeleted of an item stored without its creating request",

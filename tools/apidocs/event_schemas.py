@@ -59,8 +59,10 @@ def event_schema(detail_type: str) -> dict[str, Any]:
         "description": "The product, exactly as GET /products/{id} returns it.",
     }
     detail = detail_schema(event_class)
-    # The domain says how event ids are built; a type hint cannot, so say it here.
+    # The domain says how event ids are built and what time a change carries; a type hint
+    # cannot, so say it here.
     detail["properties"]["eventId"]["description"] = events.EVENT_ID_DESCRIPTION
+    detail["properties"]["occurredAt"]["description"] = events.OCCURRED_AT_DESCRIPTION
     definitions = {detail_type: detail, SNAPSHOT: snapshot}
     text = {"type": "string"}
     return {
@@ -78,7 +80,13 @@ def event_schema(detail_type: str) -> dict[str, Any]:
             "detail-type": {"type": "string", "enum": [detail_type]},
             "source": {"type": "string", "enum": [contract.EVENT_SOURCE]},
             "account": text,
-            "time": {**text, "format": "date-time"},
+            "time": {
+                **text,
+                "format": "date-time",
+                "description": "When this region's pipeline published the event (EventBridge's"
+                " time of receipt): it differs between regions and deliveries; when the change"
+                " was made is detail.occurredAt",
+            },
             "region": text,
             "resources": {"type": "array", "items": text},
             "detail": {"$ref": _DEFINITIONS.format(model=detail_type)},

@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable
-from datetime import datetime, timezone
 from typing import Any, cast
 
 import botocore.config
@@ -42,13 +41,13 @@ def event_of_record(record: dict[str, Any]) -> events.ProductEvent | None:
     The images are read as stored products: the public fields, and the request that created the
     product (its ``createRequestId``, which the event id is derived from; a delete's old image
     has it too). Nothing else the store keeps reaches consumers, and a rewrite that changes only
-    such attributes yields no event.
+    such attributes yields no event. Nothing else of the record is read (not its time, which
+    every region's stream stamps on its own), so every region publishes the same event.
     """
     change = record["dynamodb"]
     before = _product(change.get("OldImage"))
     after = _product(change.get("NewImage"))
-    observed_at = datetime.fromtimestamp(float(change["ApproximateCreationDateTime"]), timezone.utc)
-    return events.event_for_change(before, after, observed_at)
+    return events.event_for_change(before, after)
 
 
 def _product(image: dict[str, Any] | None) -> StoredProduct | None:
