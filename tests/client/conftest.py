@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -95,3 +96,12 @@ def signed_region(headers: dict[str, str]) -> str:
     """The region a recorded request was signed for (its credential scope's third part)."""
     credential = headers["Authorization"].split("Credential=", 1)[1].split(",", 1)[0]
     return credential.split("/")[2]
+
+
+@pytest.fixture
+def silent_url() -> Iterator[str]:
+    """A port that accepts connections (the kernel's backlog) but never answers."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"

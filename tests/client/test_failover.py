@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Iterator
 
 import pytest
 
@@ -292,15 +291,6 @@ def test_every_request_moves_on_from_an_endpoint_that_refuses_connections(
 
     assert methods(west) == ["GET", "POST", "PUT", "DELETE"]
     assert all(signed_region(headers) == "us-west-2" for _, _, headers in west.requests)
-
-
-@pytest.fixture
-def silent_url() -> Iterator[str]:
-    """A port that accepts connections (the kernel's backlog) but never answers."""
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen()
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
 
 
 def test_after_a_timeout_only_repeatable_requests_move_on(

@@ -14,6 +14,7 @@ import pytest
 from products_client.client import ApiError, ClientError, ProductsClient, RetryPolicy
 from tests.client.conftest import Reply, ScriptedServer
 from tests.local_api.conftest import CREDENTIALS
+from tests.support.ports import free_port
 
 PRODUCT = {"id": "p1", "name": "Lamp", "version": 1}
 
@@ -163,12 +164,6 @@ def test_writes_without_if_match_are_resent_after_throttling(scripted: ScriptedS
     assert [method for method, _, _ in scripted.requests] == ["PUT", "PUT"]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_refused_connections_are_retried_then_reported_with_the_attempt_count() -> None:
     waits: list[float] = []
     client = client_for(f"http://127.0.0.1:{free_port()}", waits, attempts=3)
@@ -180,15 +175,6 @@ def test_refused_connections_are_retried_then_reported_with_the_attempt_count() 
     assert "(gave up after 3 attempts)" in str(error.value)
     assert "make run" in str(error.value)
     assert len(waits) == 2
-
-
-@pytest.fixture
-def silent_url() -> Iterator[str]:
-    """A port that accepts connections (the kernel's backlog) but never answers."""
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen()
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
 
 
 def test_a_read_that_times_out_is_retried(silent_url: str) -> None:

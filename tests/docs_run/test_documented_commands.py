@@ -18,7 +18,6 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import subprocess  # nosec B404 - runs git, make and the documented commands
 import time
 from collections.abc import Iterator
@@ -28,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from tests.docs.markdown import PAGES, PROJECT_ROOT, CodeBlock, runnable_blocks
+from tests.support.ports import consecutive_free_ports, free_port
 
 DOCUMENTED_URL = "http://127.0.0.1:3000"
 SECOND_REGION_URL = "http://127.0.0.1:3001"  # make run REGIONS=...: the next region, on PORT + 1
@@ -47,12 +47,6 @@ class Served:
     exports: dict[str, str]
     process: subprocess.Popen[bytes]
     log: Path
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _fresh_copy(destination: Path) -> None:
@@ -124,29 +118,15 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     server_blocks = [b for page in PAGES for b in runnable_blocks(page) if b.kind == "server"]
     assert sorted(b.text for b in server_blocks) == SERVER_BLOCKS, "the blocks that serve"
     log = folder.parent / "make-run.log"
-    with _stopped_at_exit(_serve(folder, SERVER_BLOCKS[0], _free_port(), log)) as server:
+    with _stopped_at_exit(_serve(folder, SERVER_BLOCKS[0], free_port(), log)) as server:
         yield server
-
-
-def _consecutive_free_ports() -> int:
-    """A port P such that P and P + 1 are both free (two local regions)."""
-    for _ in range(50):
-        with socket.socket() as first, socket.socket() as second:
-            first.bind(("127.0.0.1", 0))
-            port = int(first.getsockname()[1])
-            try:
-                second.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-            return port
-    raise AssertionError("no two consecutive free ports")
 
 
 @pytest.fixture(scope="module")
 def served_regions(served: Served) -> Iterator[Served]:
     """``make run REGIONS=...`` in the same copy (installed by then), on two free ports."""
     log = served.folder.parent / "make-run-regions.log"
-    port = _consecutive_free_ports()
+    port = consecutive_free_ports()
     with _stopped_at_exit(_serve(served.folder, SERVER_BLOCKS[1], port, log)) as server:
         yield server
 

@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 from botocore.credentials import Credentials
 
-from tests.support.dynamodb_local import PROJECT_ROOT, dynamodb_local, free_port
+from tests.support.dynamodb_local import PROJECT_ROOT, dynamodb_local
+from tests.support.ports import free_port
 from tests.support.signed_http import HttpResult, signed_request
 
 STORAGES = ["moto", "dynamodb-local"]

