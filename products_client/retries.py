@@ -73,13 +73,11 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 
 def repeatable(method: str, headers: Mapping[str, str], idempotency_header: str) -> bool:
     """Whether sending the request again cannot apply it twice, whatever the first attempt did:
-    reads; a ``POST`` with its ``Idempotency-Key`` (a repeat answers with the first result, in
+    reads; a request with its ``Idempotency-Key`` (a repeat answers with the first result, in
     any region: the key is stored with the product); a write with ``If-Match`` naming a version
-    (a repeat of an applied write fails with 412, or 404 for a delete)."""
-    if method in SAFE_METHODS:
+    (a repeat of an applied write fails with 412, or 404 for a delete), whatever its method."""
+    if method in SAFE_METHODS or _header(headers, idempotency_header):
         return True
-    if method == "POST":
-        return bool(_header(headers, idempotency_header))
     if_match = (_header(headers, _IF_MATCH) or "").strip()
     return bool(if_match) and if_match != "*"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -9,7 +10,9 @@ import pytest
 from openapi_spec_validator import validate
 
 from app import contract
+from app.domain import model
 from tests.support.dynamodb_local import PROJECT_ROOT
+from tests.support.published_schemas import validator
 from tools.apidocs.openapi import openapi_document
 
 GATEWAY_STATUSES = {"403", "429", "500", "502", "503", "504"}
@@ -206,3 +209,13 @@ def test_the_doc_tables_of_the_api_page_are_up_to_date() -> None:
 
     page = PROJECT_ROOT / "docs" / "api.md"
     assert doc_tables.main([str(page), "--check"]) == 0, "run `make openapi`"
+
+
+def test_the_example_product_of_the_api_page_is_one_the_api_could_answer() -> None:
+    page = (PROJECT_ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    block = page.split("<!-- generated: example-product -->\n```json\n", 1)[1]
+    example = json.loads(block.split("\n```", 1)[0])
+    errors = [error.message for error in validator("ProductResponse").iter_errors(example)]
+
+    assert errors == []
+    assert list(example) == [declared.json_name for declared in model.PRODUCT_FIELDS]

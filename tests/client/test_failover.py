@@ -160,8 +160,11 @@ CONDITIONAL_DELETE: Request = ("DELETE", {"if-match": '"3"'})
 UPDATE: Request = ("PUT", {})
 DELETE: Request = ("DELETE", {})
 ANY_VERSION_UPDATE: Request = ("PUT", {"If-Match": "*"})
-REPEATABLE = [READ, KEYED_CREATE, CONDITIONAL_UPDATE, CONDITIONAL_DELETE]
-NOT_REPEATABLE = [UPDATE, DELETE, CREATE_WITHOUT_KEY, ANY_VERSION_UPDATE]
+# An operation of POST /products/{id}/<verb> kind: conditional, without a key.
+CONDITIONAL_POST: Request = ("POST", {"If-Match": '"3"'})
+ANY_VERSION_POST: Request = ("POST", {"If-Match": "*"})
+REPEATABLE = [READ, KEYED_CREATE, CONDITIONAL_UPDATE, CONDITIONAL_DELETE, CONDITIONAL_POST]
+NOT_REPEATABLE = [UPDATE, DELETE, CREATE_WITHOUT_KEY, ANY_VERSION_UPDATE, ANY_VERSION_POST]
 REFUSED = Unreachable("refused", ConnectionRefusedError())
 NO_NAME = Unreachable("no such host", socket.gaierror())
 TIMED_OUT = Unreachable("timed out", TimeoutError())

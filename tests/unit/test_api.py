@@ -1,6 +1,7 @@
 """The HTTP contract, through the real Lambda handler with API Gateway REST proxy events.
 
-Every test runs twice: on the in-memory fake and on the DynamoDB adapter over moto.
+The tests run on the in-memory fake; the repository contract suite holds the fake and the
+DynamoDB adapter (on moto and on DynamoDB Local) to the same behaviour.
 """
 
 from __future__ import annotations

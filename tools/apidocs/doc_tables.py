@@ -9,6 +9,7 @@ declarations, ``app.contract.OPERATIONS`` and the request rules (``make openapi`
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from collections.abc import Callable
@@ -64,6 +65,12 @@ def fields_table() -> str:
             f"| `{declared.json_name}` | {kind} | {_who_sets(declared)} | {_rules(declared)} |"
         )
     return "\n".join(rows)
+
+
+def example_product() -> str:
+    """A product as the API answers it, from each field's declared example."""
+    product = {declared.json_name: declared.example for declared in model.PRODUCT_FIELDS}
+    return "```json\n" + json.dumps(product, indent=2, ensure_ascii=False) + "\n```"
 
 
 def _request(operation: contract.Operation) -> str:
@@ -138,6 +145,7 @@ def error_texts_table() -> str:
 
 
 TABLES: dict[str, Callable[[], str]] = {
+    "example-product": example_product,
     "fields": fields_table,
     "operations": operations_table,
     "error-texts": error_texts_table,
