@@ -22,7 +22,7 @@ import subprocess  # nosec B404
 import sys
 from pathlib import Path
 
-from tools.machine import is_root_on_debian, run_must_be_complete
+from tools.machine import REQUIRE_MODES, is_required, is_root_on_debian
 
 BROWSER_VARIABLE = "CHROMIUM"
 NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
@@ -116,18 +116,17 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     find = commands.add_parser("locate", help="print the browser's path (nothing: none)")
     find.add_argument("--install", action="store_true", help="apt-get install it where allowed")
-    find.add_argument("--require", choices=("always", "in-ci", "never"), default="never")
+    find.add_argument("--require", choices=REQUIRE_MODES, default="never")
     commands.add_parser("skipped", help="print the one line saying the test did not run")
     args = parser.parse_args(argv)
     if args.command == "skipped":
         print(skipped_notice())
         return 0
     environ = dict(os.environ)
-    required = args.require == "always" or (
-        args.require == "in-ci" and run_must_be_complete(environ)
-    )
     try:
-        print(locate(environ, install=args.install, required=required) or "")
+        print(
+            locate(environ, install=args.install, required=is_required(args.require, environ)) or ""
+        )
     except BrowserError as error:
         print(error, file=sys.stderr)
         return 1

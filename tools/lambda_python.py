@@ -29,7 +29,7 @@ import sys
 from pathlib import Path
 
 from infra.bytecode import CACHED_PYTHON, candidates, version_of
-from tools.machine import is_root_on_debian, run_must_be_complete
+from tools.machine import REQUIRE_MODES, is_required, is_root_on_debian
 
 PYTHON_VERSION = "3.14"  # the Lambda runtime's (infra/runtime.py); a test keeps the two equal
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     find = commands.add_parser("locate", help="print the interpreter's path (nothing: none)")
     find.add_argument("--build", action="store_true", help="build the Debian root where possible")
-    find.add_argument("--require", choices=("always", "in-ci", "never"), default="never")
+    find.add_argument("--require", choices=REQUIRE_MODES, default="never")
     env = commands.add_parser("prepare", help="make the test environment; print its python")
     env.add_argument("interpreter")
     env.add_argument("requirements", type=Path)
@@ -210,10 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "locate":
-            required = args.require == "always" or (
-                args.require == "in-ci" and run_must_be_complete(dict(os.environ))
-            )
-            found = locate(PROJECT_ROOT, build=args.build, required=required)
+            must_find = is_required(args.require, dict(os.environ))
+            found = locate(PROJECT_ROOT, build=args.build, required=must_find)
             print(found or "")
         elif args.command == "prepare":
             print(prepare(args.interpreter, args.requirements.resolve(), args.env_dir.resolve()))

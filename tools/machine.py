@@ -26,6 +26,16 @@ def run_must_be_complete(environ: dict[str, str]) -> bool:
     return environ.get(CI_VARIABLE, "").strip().lower() not in _FALSE
 
 
+# The --require modes of the tools that find or build what some tests need.
+REQUIRE_MODES = ("always", "in-ci", "never")
+
+
+def is_required(mode: str, environ: dict[str, str]) -> bool:
+    """Whether a tool's ``--require`` mode makes a missing tool an error: ``always``; ``in-ci``
+    when :func:`run_must_be_complete`; never for any other mode."""
+    return mode == "always" or (mode == "in-ci" and run_must_be_complete(environ))
+
+
 def is_root_on_debian(os_release: Path = Path("/etc/os-release")) -> bool:
     """Root on Debian itself, with apt-get: where make may install system packages (Debian's
     chromium, debootstrap). Derivatives are left alone: Ubuntu's chromium package is a snap

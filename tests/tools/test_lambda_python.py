@@ -16,7 +16,7 @@ import pytest
 
 from infra.runtime import RUNTIME
 from tools.lambda_python import PYTHON_VERSION, RuntimePythonError, locate, prepare, skipped_notice
-from tools.machine import is_root_on_debian, run_must_be_complete
+from tools.machine import is_required, is_root_on_debian, run_must_be_complete
 
 
 def script(path: Path, body: str) -> Path:
@@ -101,6 +101,21 @@ def test_ci_or_the_explicit_variable_makes_a_run_complete(
     environ: dict[str, str], complete: bool
 ) -> None:
     assert run_must_be_complete(environ) is complete
+
+
+@pytest.mark.parametrize(
+    ("mode", "environ", "must_find"),
+    [
+        ("always", {}, True),
+        ("in-ci", {"CI": "true"}, True),
+        ("in-ci", {}, False),
+        ("never", {"CI": "true"}, False),
+    ],
+)
+def test_a_missing_tool_is_an_error_only_where_the_require_mode_says(
+    mode: str, environ: dict[str, str], must_find: bool
+) -> None:
+    assert is_required(mode, environ) is must_find
 
 
 def test_only_debian_itself_builds_with_apt(tmp_path: Path) -> None:

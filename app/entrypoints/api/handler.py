@@ -46,13 +46,15 @@ SNAP_START = "snap-start"
 METRICS_NAMESPACE = contract.METRICS_NAMESPACE
 
 # Time budget of one invocation (the stack gives the function 10 s). One DynamoDB attempt takes at
-# most CONNECT + READ = 3 s; botocore makes up to 4 attempts (the first and, as its "max_attempts"
-# counts them, 3 retries), and starts one only if it can end by the deadline: the remaining time
-# minus ANSWER_RESERVE, kept for answering (503 + Retry-After) before Lambda kills the function.
-# With 10 s that is at most 2 attempts of a stalled DynamoDB and a 503 by ~9 s.
+# most CONNECT + READ = 3 s; botocore makes up to DYNAMODB_TOTAL_ATTEMPTS attempts, and starts one
+# only if it can end by the deadline: the remaining time minus ANSWER_RESERVE, kept for answering
+# (503 + Retry-After) before Lambda kills the function. With 10 s that is at most 2 attempts of a
+# stalled DynamoDB and a 503 by ~9 s.
 DYNAMODB_CONNECT_TIMEOUT_SECONDS = 1
 DYNAMODB_READ_TIMEOUT_SECONDS = 2
-DYNAMODB_MAX_ATTEMPTS = 3  # retries after the first attempt (botocore's "max_attempts")
+# Every attempt, the first included (botocore's "total_max_attempts"; its "max_attempts" counts
+# only the retries).
+DYNAMODB_TOTAL_ATTEMPTS = 4
 ANSWER_RESERVE_SECONDS = 1.0
 
 
@@ -174,7 +176,7 @@ def create_dynamodb_client() -> DynamoDBClient:
     config = botocore.config.Config(
         connect_timeout=DYNAMODB_CONNECT_TIMEOUT_SECONDS,
         read_timeout=DYNAMODB_READ_TIMEOUT_SECONDS,
-        retries={"mode": "standard", "max_attempts": DYNAMODB_MAX_ATTEMPTS},
+        retries={"mode": "standard", "total_max_attempts": DYNAMODB_TOTAL_ATTEMPTS},
         tcp_keepalive=True,
     )
     client = botocore.session.get_session().create_client("dynamodb", config=config)

@@ -117,7 +117,7 @@ def batch_response(failed: list[dict[str, Any]]) -> dict[str, Any]:
 def create_events_client() -> Any:
     """The container's one EventBridge client (botocore directly: boto3 only adds import time)."""
     config = botocore.config.Config(
-        connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3}
+        connect_timeout=2, read_timeout=5, retries={"mode": "standard", "total_max_attempts": 4}
     )
     return botocore.session.get_session().create_client("events", config=config)
 
